@@ -70,18 +70,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Port 0 asks the kernel for any free port: print the one we really got.
-	addr := ln.Addr().(*net.TCPAddr)
-	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
-	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
-
-	// Ctrl-C (SIGINT) or SIGTERM: a clean exit, status 0.
+	// Ctrl-C (SIGINT) or SIGTERM: a clean exit, status 0. Catch it before
+	// saying we are ready: a Ctrl-C may come the moment we do.
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-stop
 		os.Exit(0)
 	}()
+
+	// Port 0 asks the kernel for any free port: print the one we really got.
+	addr := ln.Addr().(*net.TCPAddr)
+	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
+	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
 
 	for {
 		conn, err := ln.Accept()

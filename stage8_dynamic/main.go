@@ -157,18 +157,19 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Port 0 asks the kernel for any free port: print the one we really got.
-	addr := ln.Addr().(*net.TCPAddr)
-	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
-	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
-
-	// Ctrl-C (SIGINT) or SIGTERM: a clean exit, status 0.
+	// Ctrl-C (SIGINT) or SIGTERM: a clean exit, status 0. Catch it before
+	// saying we are ready: a Ctrl-C may come the moment we do.
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-stop
 		os.Exit(0)
 	}()
+
+	// Port 0 asks the kernel for any free port: print the one we really got.
+	addr := ln.Addr().(*net.TCPAddr)
+	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
+	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
 
 	for {
 		conn, err := ln.Accept()
@@ -351,8 +352,9 @@ func serve(conn net.Conn, root *os.Root, req request) int {
 		return sendError(conn, 404)
 	}
 	defer f.Close()
-	// Stat the file we opened, not the name: the name may have changed
-	// hands since. Only regular files: not folders, devices or pipes.
+	// Ask the open file, not the name, what it is: another file may have
+	// taken that name since. Serve only regular files, not folders,
+	// devices or pipes.
 	info, err := f.Stat()
 	if err != nil || !info.Mode().IsRegular() {
 		return sendError(conn, 404)
