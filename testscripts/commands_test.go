@@ -1,0 +1,544 @@
+package testscripts
+
+// The custom testscript commands. The reference for script writers is the
+// package comment in doc.go; keep the two in step.
+
+import (
+	"encoding/binary"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+type cmdFunc = func(ts *testscript.TestScript, neg bool, args []string)
+
+// commands returns the custom commands, for testscript.Params.Cmds.
+// (A command named "stop" would be shadowed by the builtin; hence
+// stop-server.)
+func commands() map[string]cmdFunc {
+	return map[string]cmdFunc{
+		"serve":       cmdServe,
+		"stop-server": cmdStopServer,
+		"exitcode":    cmdExitcode,
+		"console":     cmdConsole,
+		"send":        cmdSend,
+		"client":      cmdClient,
+		"expect":      cmdExpect,
+		"random":      cmdRandom,
+		"mkfile":      cmdMkfile,
+	}
+}
+
+// scriptState is one script's state, kept in testscript's Env.Values.
+// Commands run one at a time on the script's goroutine: no locking.
+type scriptState struct {
+	stage      *stage
+	seed       uint64
+	rng        *rand.Rand
+	seedLogged bool
+	srv        *server   // the server of the last serve, running or not
+	last       *exchange // the last send or client
+}
+
+type stateKey struct{}
+
+func newScriptState(st *stage) *scriptState {
+	seed := uint64(time.Now().UnixNano() % 1e9)
+	if s := os.Getenv("GRADER_SEED"); s != "" {
+		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+			seed = n
+		}
+	}
+	return &scriptState{stage: st, seed: seed, rng: rand.New(rand.NewPCG(seed, seed))}
+}
+
+func state(ts *testscript.TestScript) *scriptState {
+	st := ts.Value(stateKey{}).(*scriptState)
+	if !st.seedLogged {
+		st.seedLogged = true
+		ts.Logf("seed: %d (rerun with GRADER_SEED=%d)", st.seed, st.seed)
+	}
+	return st
+}
+
+func (st *scriptState) transcript(ts *testscript.TestScript, subject, should string) *transcript {
+	return &transcript{
+		stage:   st.stage.name,
+		subject: subject,
+		should:  should,
+		script:  st.stage.name + "/" + ts.Name() + ".txtar",
+		seed:    st.seed,
+	}
+}
+
+// failExchange ends the script with a transcript of ex and the failure.
+func (st *scriptState) failExchange(ts *testscript.TestScript, ex *exchange, f *failure) {
+	tr := st.transcript(ts, ex.subject(), f.should)
+	tr.tryIt, tr.ex, tr.lines = ex.tryIt, ex, f.lines
+	sock := socketHints(ex)
+	tr.hints = append(sock, f.hints...)
+	if srv := st.srv; srv != nil && (len(sock) > 0 || !srv.running()) {
+		if ex.end == endEOF || ex.end == endReset {
+			// A crash closes the connection a moment before the process
+			// is reaped: give it that moment, so the console below can
+			// say that the server died.
+			srv.waitExit(300 * time.Millisecond)
+		}
+		tr.console = srv.consoleTail(10)
+	}
+	ts.Fatalf("%s", tr)
+}
+
+// flags parses a command's flags; usage is the synopsis for errors. It
+// returns the remaining arguments, checking there are min to max of them.
+func flags(ts *testscript.TestScript, fs *flag.FlagSet, usage string, args []string, min, max int) []string {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if err == nil && (fs.NArg() < min || fs.NArg() > max) {
+		err = fmt.Errorf("want %d to %d arguments, got %d", min, max, fs.NArg())
+	}
+	if err != nil {
+		ts.Fatalf("usage: %s (%v)", usage, err)
+	}
+	return fs.Args()
+}
+
+func noNeg(ts *testscript.TestScript, neg bool, name string) {
+	if neg {
+		ts.Fatalf("%s does not support !", name)
+	}
+}
+
+func hostport(ts *testscript.TestScript, cmd string) string {
+	hp := ts.Getenv("HOSTPORT")
+	if hp == "" {
+		ts.Fatalf("%s: HOSTPORT is not set: start the server with serve first", cmd)
+	}
+	return hp
+}
+
+// serve [ARGS...]: start the stage with -bind 127.0.0.1 ARGS... 0 and wait
+// for its "Serving HTTP on" line. ! serve ARGS...: it must exit non-zero
+// without ever serving.
+func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
+	st := state(ts)
+	if st.srv != nil && st.srv.running() {
+		ts.Fatalf("serve: a server is already running; stop-server first")
+	}
+	srv, err := startServer(st.stage.bin, st.stage.env, ts.MkAbs("."), args)
+	if err != nil {
+		ts.Fatalf("serve: cannot start %s: %v", st.stage.bin, err)
+	}
+	st.srv = srv
+	ts.Defer(srv.kill)
+	runLine := strings.Join(append([]string{"go run ./" + st.stage.name, "-bind 127.0.0.1"}, append(quoteAll(args), "0")...), " ")
+	if neg {
+		refuseToServe(ts, st, srv, runLine)
+		return
+	}
+
+	var port string
+	srv.console.waitFor(30*time.Second, srv.exited, func(_, stdout string) bool {
+		var found bool
+		port, found = ready(stdout)
+		return found
+	})
+	if port != "" && port != "0" {
+		ts.Setenv("PORT", port)
+		ts.Setenv("HOSTPORT", "127.0.0.1:"+port)
+		ts.Setenv("URL", "http://127.0.0.1:"+port)
+		return
+	}
+
+	tr := st.transcript(ts, "the server", `start and print "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."`)
+	tr.tryIt = runLine
+	_, stdout, stderr := srv.console.text()
+	const format = "the line must read exactly `Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ...` (with the real port) and end with a newline."
+	switch {
+	case port == "0":
+		tr.lines = []string{"the ready line names port 0"}
+		tr.hints = []string{"print the port the kernel picked, from ln.Addr(), not the 0 that was asked for."}
+	case strings.Contains(stdout, readyPrefix):
+		tr.lines = []string{"the ready line is not in the expected form"}
+		tr.hints = []string{format}
+	case srv.running():
+		srv.kill()
+		tr.lines = []string{`no "Serving HTTP on" line within 30s`}
+		if strings.Contains(stderr, readyPrefix) {
+			tr.hints = []string{"the line went to stderr: print it to stdout (fmt.Printf, not log.Printf)."}
+		} else {
+			tr.hints = []string{"print the line once net.Listen has succeeded, before the accept loop; " + format}
+		}
+	default:
+		tr.lines = []string{fmt.Sprintf(`it exited (%s) before printing the "Serving HTTP on" line`, srv.status())}
+		switch {
+		case strings.Contains(stderr, "flag provided but not defined"):
+			tr.hints = []string{"the server does not know one of these flags: does main define it (flag.String, flag.Int)?"}
+		case strings.Contains(stderr, "address already in use"):
+			tr.hints = []string{"another program holds the port."}
+		default:
+			tr.hints = []string{"run the command above from the workbook root and read its error."}
+		}
+	}
+	tr.console = srv.consoleTail(15)
+	ts.Fatalf("%s", tr)
+}
+
+func quoteAll(args []string) []string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = shellQuote(a)
+	}
+	return q
+}
+
+// refuseToServe is ! serve: the process must exit non-zero within 10 s
+// without ever printing the ready line. Its output goes to stdout/stderr
+// for the builtin assertions, its status to exitcode.
+func refuseToServe(ts *testscript.TestScript, st *scriptState, srv *server, runLine string) {
+	served := false
+	srv.console.waitFor(10*time.Second, srv.exited, func(_, stdout string) bool {
+		_, served = ready(stdout)
+		return served || !srv.running()
+	})
+	tr := st.transcript(ts, "the server", "refuse to start with "+strings.Join(quoteAll(srv.args), " "))
+	tr.tryIt = runLine
+	switch {
+	case served:
+		tr.lines = []string{"expected an error and a non-zero exit status, but it started serving"}
+		tr.hints = []string{"check the arguments before listening, and end with one line on stderr and os.Exit(2)."}
+	case srv.running():
+		srv.kill()
+		tr.lines = []string{"expected it to exit with an error; it was still running after 10s"}
+	case srv.exitCode() == 0:
+		tr.lines = []string{"expected a non-zero exit status, got exit status 0"}
+		tr.hints = []string{"a bad argument ends the program with os.Exit(2) after one line on stderr."}
+	default:
+		writeConsole(ts, srv)
+		return
+	}
+	tr.console = srv.consoleTail(15)
+	ts.Fatalf("%s", tr)
+}
+
+// writeConsole hands an exited server's output to the builtin stdout and
+// stderr assertions.
+func writeConsole(ts *testscript.TestScript, srv *server) {
+	_, stdout, stderr := srv.console.text()
+	io.WriteString(ts.Stdout(), stdout)
+	io.WriteString(ts.Stderr(), stderr)
+}
+
+// stop-server: Ctrl-C; the server must exit with status 0 within 5 s.
+func cmdStopServer(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "stop-server")
+	if len(args) > 0 {
+		ts.Fatalf("usage: stop-server")
+	}
+	st := state(ts)
+	srv := st.srv
+	if srv == nil {
+		ts.Fatalf("stop-server: no server; use serve first")
+	}
+	tr := st.transcript(ts, "Ctrl-C", "stop the server with exit status 0")
+	tr.tryIt = fmt.Sprintf("cd %s && go build -o server . && ./server 0   # then press Ctrl-C, and: echo $?", st.stage.name)
+	switch {
+	case !srv.running():
+		tr.lines = []string{fmt.Sprintf("the server had already exited (%s) before Ctrl-C", srv.status())}
+		tr.hints = []string{"did it crash? Its console is below."}
+	case runtime.GOOS == "windows":
+		// There is no SIGINT to send on Windows: kill it, and don't judge.
+		srv.kill()
+		writeConsole(ts, srv)
+		return
+	default:
+		srv.cmd.Process.Signal(os.Interrupt)
+		if !srv.waitExit(5 * time.Second) {
+			srv.kill()
+			tr.lines = []string{"the server did not exit within 5 s of Ctrl-C"}
+			tr.hints = []string{"does main catch SIGINT with signal.Notify, and then exit with status 0?"}
+			break
+		}
+		switch code := srv.exitCode(); {
+		case code == 0:
+			writeConsole(ts, srv)
+			return
+		case code < 0:
+			tr.lines = []string{fmt.Sprintf("expected exit status 0, but the signal ended it (%s)", srv.status())}
+			tr.hints = []string{`catch os.Interrupt and syscall.SIGTERM with signal.Notify, and exit with status 0. Call signal.Notify before printing the "Serving HTTP on" line: a Ctrl-C that comes right after that line must be caught too.`}
+		default:
+			tr.lines = []string{fmt.Sprintf("expected exit status 0, got %s", srv.status())}
+			tr.hints = []string{"when the listener is closed on purpose, Accept fails with net.ErrClosed: stop quietly (errors.Is(err, net.ErrClosed)), don't log.Fatal."}
+		}
+	}
+	tr.console = srv.consoleTail(15)
+	ts.Fatalf("%s", tr)
+}
+
+// exitcode N: the last server has exited with status N.
+func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "exitcode")
+	if len(args) != 1 {
+		ts.Fatalf("usage: exitcode N")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("usage: exitcode N (%v)", err)
+	}
+	st := state(ts)
+	switch {
+	case st.srv == nil:
+		ts.Fatalf("exitcode: no server has run; use serve first")
+	case st.srv.running():
+		ts.Fatalf("exitcode: the server is still running; use stop-server or ! serve first")
+	}
+	if got := st.srv.exitCode(); got != want {
+		tr := st.transcript(ts, "the server", fmt.Sprintf("exit with status %d", want))
+		tr.lines = []string{fmt.Sprintf("expected exit status %d, got %s", want, st.srv.status())}
+		if want == 2 {
+			tr.hints = []string{"a bad argument (an unknown flag, a missing -dir) ends the program with one line on stderr and os.Exit(2)."}
+		}
+		tr.console = st.srv.consoleTail(15)
+		ts.Fatalf("%s", tr)
+	}
+}
+
+// console [-count N] REGEXP: the server's console matches (N times).
+func cmdConsole(ts *testscript.TestScript, neg bool, args []string) {
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	count := fs.Int("count", -1, "")
+	args = flags(ts, fs, "console [-count N] REGEXP", args, 1, 1)
+	re, err := regexp.Compile("(?m)" + args[0])
+	if err != nil {
+		ts.Fatalf("console: %v", err)
+	}
+	st := state(ts)
+	srv := st.srv
+	if srv == nil {
+		ts.Fatalf("console: no server; use serve first")
+	}
+	var n int
+	match := func(all, _ string) bool {
+		n = len(re.FindAllStringIndex(all, -1))
+		if *count >= 0 {
+			return n == *count
+		}
+		return n > 0
+	}
+	// A server may log a request just after closing its connection:
+	// allow it some time to do so, or (for !) to do so wrongly.
+	var should, got string
+	if neg {
+		if !srv.console.waitFor(200*time.Millisecond, srv.exited, match) {
+			return
+		}
+		should = fmt.Sprintf("not print anything matching `%s`", args[0])
+		got = fmt.Sprintf("found %d matching line%s", n, cond(n == 1, "", "s"))
+	} else {
+		if srv.console.waitFor(2*time.Second, srv.exited, match) {
+			return
+		}
+		should = fmt.Sprintf("print a line matching `%s`", args[0])
+		if *count >= 0 {
+			should = fmt.Sprintf("print %d lines matching `%s`", *count, args[0])
+		}
+		got = fmt.Sprintf("found %d matching line%s in 2s", n, cond(n == 1, "", "s"))
+	}
+	tr := st.transcript(ts, "the server console", should)
+	tr.lines = []string{got}
+	tr.hints = []string{"the console is everything the server printed, stdout and stderr: compare the lines below with the pattern."}
+	tr.console = srv.consoleTail(20)
+	ts.Fatalf("%s", tr)
+}
+
+// send [-keep] [-pause DUR] [-timeout DUR] PIECE...: raw bytes over a new
+// connection, one write per piece; the response goes to stdout.
+func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "send")
+	fs := flag.NewFlagSet("send", flag.ContinueOnError)
+	var opt sendOptions
+	fs.BoolVar(&opt.keep, "keep", false, "")
+	fs.DurationVar(&opt.pause, "pause", 50*time.Millisecond, "")
+	fs.DurationVar(&opt.timeout, "timeout", 5*time.Second, "")
+	args = flags(ts, fs, "send [-keep] [-pause DUR] [-timeout DUR] PIECE [PIECE...]", args, 1, 1<<20)
+	pieces := make([][]byte, len(args))
+	for i, a := range args {
+		b, err := unescape(a)
+		if err != nil {
+			ts.Fatalf("send: %v", err)
+		}
+		pieces[i] = b
+	}
+	st := state(ts)
+	ex := send(hostport(ts, "send"), pieces, opt)
+	st.last = ex
+	if ex.end == endNoConnection {
+		st.failExchange(ts, ex, fail("get an answer", "expected to connect, but could not"))
+	}
+	writeStdout(ts, ex.response)
+}
+
+// stdoutMax caps what send and client copy to stdout: testscript logs
+// stdout, and a failing script must not dump a multi-megabyte file.
+const stdoutMax = 16 << 10
+
+func writeStdout(ts *testscript.TestScript, b []byte) {
+	if len(b) <= stdoutMax {
+		ts.Stdout().Write(b)
+		return
+	}
+	ts.Stdout().Write(b[:stdoutMax])
+	fmt.Fprintf(ts.Stdout(), "\n[grader: %d more bytes cut here; check a big body with expect body-file]\n", len(b)-stdoutMax)
+}
+
+// client [-method M] [-data TEXT] [-header 'K: V']... PATH: a request with
+// Go's HTTP client; the body goes to stdout, like curl.
+func cmdClient(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "client")
+	fs := flag.NewFlagSet("client", flag.ContinueOnError)
+	req := clientRequest{}
+	fs.StringVar(&req.method, "method", "GET", "")
+	fs.Func("data", "", func(s string) (err error) {
+		req.data, err = unescape(s)
+		return err
+	})
+	fs.Func("header", "", func(s string) error {
+		if !strings.Contains(s, ":") {
+			return fmt.Errorf("header %q has no colon", s)
+		}
+		req.headers = append(req.headers, s)
+		return nil
+	})
+	args = flags(ts, fs, "client [-method M] [-data TEXT] [-header 'K: V']... PATH", args, 1, 1)
+	req.path = args[0]
+	if !strings.HasPrefix(req.path, "/") {
+		ts.Fatalf("client: the path %q must start with /", req.path)
+	}
+	st := state(ts)
+	ex := doClient(hostport(ts, "client"), req)
+	st.last = ex
+	if ex.err != nil {
+		f := fail("get a valid HTTP response", "Go's HTTP client failed: "+ex.err.Error())
+		if strings.Contains(ex.err.Error(), "malformed") {
+			f.hint("the bytes above are not a valid HTTP/1.1 response, so a browser would fail too: check the status line, and that every line ends in \"\\r\\n\".")
+		}
+		st.failExchange(ts, ex, f)
+	}
+	writeStdout(ts, ex.body)
+}
+
+// expect WHAT ARGS...: check the last exchange.
+func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "expect (use no-header or body-lacks)")
+	var names []string
+	for name, c := range checks {
+		names = append(names, strings.TrimSpace(name+" "+c.usage))
+	}
+	slices.Sort(names)
+	if len(args) == 0 {
+		ts.Fatalf("usage: expect WHAT ARGS..., one of:\n\t%s", strings.Join(names, "\n\t"))
+	}
+	c, ok := checks[args[0]]
+	switch {
+	case !ok:
+		ts.Fatalf("expect: unknown check %q; the checks are:\n\t%s", args[0], strings.Join(names, "\n\t"))
+	case len(args)-1 != c.nargs:
+		ts.Fatalf("usage: expect %s %s", args[0], c.usage)
+	}
+	st := state(ts)
+	if st.last == nil {
+		ts.Fatalf("expect: nothing sent yet; use send or client first")
+	}
+	env := &checkEnv{now: time.Now(), readFile: func(name string) ([]byte, error) { return os.ReadFile(ts.MkAbs(name)) }}
+	f, err := c.run(env, st.last, args[1:])
+	if err != nil {
+		ts.Fatalf("expect %s: %v", args[0], err)
+	}
+	if f != nil {
+		st.failExchange(ts, st.last, f)
+	}
+}
+
+// random NAME [LEN]: set NAME to LEN random lowercase hex digits.
+func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "random")
+	n := 8
+	if len(args) == 2 {
+		var err error
+		if n, err = strconv.Atoi(args[1]); err != nil || n < 1 || n > 1<<20 {
+			ts.Fatalf("random: LEN must be 1 to 1048576, not %q", args[1])
+		}
+	} else if len(args) != 1 {
+		ts.Fatalf("usage: random NAME [LEN]")
+	}
+	st := state(ts)
+	const hex = "0123456789abcdef"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = hex[st.rng.IntN(len(hex))]
+	}
+	ts.Setenv(args[0], string(b))
+}
+
+// mkfile [-size N[KiB|MiB]] PATH [CONTENT]: write a file, parents too.
+func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "mkfile")
+	fs := flag.NewFlagSet("mkfile", flag.ContinueOnError)
+	size := fs.String("size", "", "")
+	const usage = "mkfile [-size N[KiB|MiB]] PATH [CONTENT]"
+	args = flags(ts, fs, usage, args, 1, 2)
+	var data []byte
+	switch {
+	case *size != "" && len(args) == 2:
+		ts.Fatalf("usage: %s (-size or CONTENT, not both)", usage)
+	case *size != "":
+		n, err := parseSize(*size)
+		if err != nil {
+			ts.Fatalf("mkfile: %v", err)
+		}
+		data = randomBytes(state(ts).rng, n)
+	case len(args) == 2:
+		var err error
+		if data, err = unescape(args[1]); err != nil {
+			ts.Fatalf("mkfile: %v", err)
+		}
+	}
+	path := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(filepath.Dir(path), 0o777))
+	ts.Check(os.WriteFile(path, data, 0o666))
+}
+
+// parseSize reads "1234", "64KiB" or "3MiB".
+func parseSize(s string) (int, error) {
+	mult := 1
+	num := s
+	for suffix, m := range map[string]int{"KiB": 1 << 10, "MiB": 1 << 20} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			num, mult = n, m
+		}
+	}
+	n, err := strconv.Atoi(num)
+	if err != nil || n < 0 || n > 1<<30/mult {
+		return 0, fmt.Errorf("bad size %q (want N, NKiB or NMiB, at most 1GiB)", s)
+	}
+	return n * mult, nil
+}
+
+func randomBytes(rng *rand.Rand, n int) []byte {
+	b := make([]byte, (n+7)/8*8)
+	for i := 0; i < len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], rng.Uint64())
+	}
+	return b[:n]
+}

@@ -1,0 +1,449 @@
+package testscripts
+
+// An exchange is one request and its response, as bytes: send writes raw
+// bytes over a fresh TCP connection, client goes through Go's net/http
+// client over a connection that records every byte. The expect commands
+// check the last exchange of a script.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// endReason says how reading the response ended.
+type endReason int
+
+const (
+	endEOF          endReason = iota // the server closed the connection
+	endReset                         // the connection was reset (RST)
+	endTimeout                       // the grader stopped waiting
+	endFramed                        // send -keep: one complete response, connection left open
+	endClient                        // client: Go's HTTP client read the response
+	endError                         // any other read error
+	endNoConnection                  // the dial failed: nothing was sent
+)
+
+type exchange struct {
+	via      string   // "send" or "client"
+	hostport string   // where it went
+	pieces   [][]byte // the request, as written (several pieces = fragments)
+	response []byte   // every byte that came back
+	end      endReason
+	err      error // the read error (endError), or the Go client's error
+	elapsed  time.Duration
+	timeout  time.Duration
+	tryIt    string
+	body     []byte // client only: the body as Go's client decoded it
+
+	parsed *response // lazily parsed response
+}
+
+func (ex *exchange) request() []byte { return bytes.Join(ex.pieces, nil) }
+
+// requestLine returns the first line of the request, without its line end.
+func (ex *exchange) requestLine() string {
+	req := ex.request()
+	if i := bytes.IndexByte(req, '\n'); i >= 0 {
+		req = req[:i]
+	}
+	return strings.TrimSuffix(string(req), "\r")
+}
+
+var requestLineRE = regexp.MustCompile(`^([A-Z]+) (\S+) HTTP/\d\.\d$`)
+
+// subject names the request for a transcript's headline: "GET /index.html"
+// for a normal request line, its quoted text for anything else.
+func (ex *exchange) subject() string {
+	line := ex.requestLine()
+	if m := requestLineRE.FindStringSubmatch(line); m != nil {
+		return m[1] + " " + m[2]
+	}
+	if len(ex.request()) == 0 {
+		return "a connection with no request"
+	}
+	return fmt.Sprintf("the request %q", clip(line, 60))
+}
+
+// method is the request's method ("GET"), or "" if there is none.
+func (ex *exchange) method() string {
+	m, _, _ := strings.Cut(ex.requestLine(), " ")
+	return m
+}
+
+func (ex *exchange) resp() *response {
+	if ex.parsed == nil {
+		ex.parsed = parseResponse(ex.response)
+	}
+	return ex.parsed
+}
+
+// bodyBytes is the response body: as decoded by Go's client for client,
+// the bytes after the blank line for send.
+func (ex *exchange) bodyBytes() []byte {
+	if ex.via == "client" && ex.err == nil {
+		return ex.body
+	}
+	return ex.resp().body
+}
+
+func (ex *exchange) sentText() string {
+	if len(ex.pieces) == 1 {
+		return quoteTrunc(ex.pieces[0])
+	}
+	parts := make([]string, len(ex.pieces))
+	for i, p := range ex.pieces {
+		parts[i] = quoteTrunc(p)
+	}
+	return fmt.Sprintf("%d pieces, one write each: %s", len(parts), strings.Join(parts, " + "))
+}
+
+func (ex *exchange) endText() string {
+	after := ex.elapsed.Round(time.Millisecond).String()
+	if after == "0s" {
+		after = "<1ms"
+	}
+	switch ex.end {
+	case endEOF:
+		return fmt.Sprintf("then the server closed the connection, after %v", after)
+	case endReset:
+		return fmt.Sprintf("then the connection was reset, after %v", after)
+	case endTimeout:
+		if len(ex.response) == 0 {
+			return fmt.Sprintf("nothing came back; the grader stopped waiting after %v", ex.timeout)
+		}
+		return fmt.Sprintf("the connection was still open when the grader stopped waiting after %v", ex.timeout)
+	case endFramed:
+		return fmt.Sprintf("one complete response after %v; the connection was left open", after)
+	case endClient:
+		return fmt.Sprintf("read by Go's HTTP client in %v", after)
+	case endNoConnection:
+		return fmt.Sprintf("could not connect: %v", ex.err)
+	}
+	if ex.via == "client" {
+		return fmt.Sprintf("Go's HTTP client gave up after %v", after)
+	}
+	return fmt.Sprintf("reading failed after %v: %v", after, ex.err)
+}
+
+// A response is a lenient parse of the bytes that came back: good enough to
+// find the status and headers of a slightly broken response. The strict
+// checks live in checkWellformed.
+type response struct {
+	statusLine string
+	code       int // -1 if the status line has no 3-digit code
+	headers    []header
+	headEnd    int // offset of the body; -1 if the blank line never came
+	body       []byte
+}
+
+type header struct{ name, value string }
+
+func parseResponse(raw []byte) *response {
+	r := &response{code: -1, headEnd: -1}
+	for off, n := 0, 0; off < len(raw); n++ {
+		end := bytes.IndexByte(raw[off:], '\n')
+		if end < 0 {
+			end = len(raw) // an unfinished last line
+		} else {
+			end += off + 1
+		}
+		line := strings.TrimRight(string(raw[off:end]), "\r\n")
+		off = end
+		switch {
+		case n == 0:
+			r.statusLine = line
+			if f := strings.Fields(line); len(f) >= 2 && len(f[1]) == 3 {
+				if c, err := strconv.Atoi(f[1]); err == nil {
+					r.code = c
+				}
+			}
+		case line == "":
+			r.headEnd = off
+			r.body = raw[off:]
+			return r
+		default:
+			if name, value, ok := strings.Cut(line, ":"); ok {
+				r.headers = append(r.headers, header{strings.TrimSpace(name), strings.Trim(value, " \t")})
+			}
+		}
+	}
+	return r
+}
+
+// values returns every value of the header name (case-insensitive).
+func (r *response) values(name string) []string {
+	var vs []string
+	for _, h := range r.headers {
+		if strings.EqualFold(h.name, name) {
+			vs = append(vs, h.value)
+		}
+	}
+	return vs
+}
+
+// complete reports whether raw holds one whole response to a request with
+// the given method, framed by Content-Length (or chunked encoding). A
+// response without either is complete only when the server closes.
+func complete(raw []byte, method string) bool {
+	r := parseResponse(raw)
+	if r.headEnd < 0 {
+		return false
+	}
+	if method == "HEAD" || r.code/100 == 1 || r.code == 204 || r.code == 304 {
+		return true
+	}
+	if te := r.values("Transfer-Encoding"); len(te) > 0 && strings.Contains(strings.ToLower(te[len(te)-1]), "chunked") {
+		return bytes.HasSuffix(r.body, []byte("0\r\n\r\n"))
+	}
+	if cl := r.values("Content-Length"); len(cl) > 0 {
+		n, err := strconv.Atoi(cl[0])
+		return err == nil && len(r.body) >= n
+	}
+	return false
+}
+
+type sendOptions struct {
+	pause, timeout time.Duration
+	keep           bool
+}
+
+// send dials hostport, writes each piece as its own segment, and reads the
+// response. Everything that happens, a failed dial included, is recorded in
+// the exchange.
+func send(hostport string, pieces [][]byte, opt sendOptions) *exchange {
+	ex := &exchange{via: "send", hostport: hostport, pieces: pieces, timeout: opt.timeout}
+	host, port, _ := net.SplitHostPort(hostport)
+	ex.tryIt = ncCommand(pieces, host, port)
+	conn, err := net.DialTimeout("tcp", hostport, 5*time.Second)
+	if err != nil {
+		ex.end, ex.err = endNoConnection, err
+		return ex
+	}
+	defer conn.Close()
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.SetNoDelay(true) // each piece its own segment: no coalescing
+	}
+	start := time.Now()
+	for i, p := range pieces {
+		if i > 0 {
+			time.Sleep(opt.pause) // pacing the fragments, not waiting for readiness
+		}
+		if _, err := conn.Write(p); err != nil {
+			break // the server gave up on us; read what it said
+		}
+	}
+	var done func([]byte) bool
+	if opt.keep {
+		method := ex.method()
+		done = func(b []byte) bool { return complete(b, method) }
+	}
+	ex.response, ex.end, ex.err = readAll(conn, opt.timeout, done)
+	ex.elapsed = time.Since(start)
+	return ex
+}
+
+// ncCommand spells out a request as a shell command for the transcript.
+// Fragments become several printf calls with a pause between them.
+func ncCommand(pieces [][]byte, host, port string) string {
+	nc := " | nc " + host + " " + port
+	if len(pieces) == 1 {
+		return "printf " + printfArg(pieces[0]) + nc
+	}
+	parts := make([]string, len(pieces))
+	for i, p := range pieces {
+		parts[i] = "printf " + printfArg(p)
+	}
+	return "(" + strings.Join(parts, "; sleep 1; ") + ")" + nc
+}
+
+// readAll reads until EOF, an error, the timeout, or done says the
+// response is complete.
+func readAll(conn net.Conn, timeout time.Duration, done func([]byte) bool) ([]byte, endReason, error) {
+	conn.SetReadDeadline(time.Now().Add(timeout))
+	var data []byte
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := conn.Read(buf)
+		data = append(data, buf[:n]...)
+		if done != nil && done(data) {
+			return data, endFramed, nil
+		}
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF):
+			return data, endEOF, nil
+		default:
+			return data, endOf(err), err
+		}
+	}
+}
+
+// endOf classifies a read or client error.
+func endOf(err error) endReason {
+	var ne net.Error
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return endEOF
+	case errors.Is(err, os.ErrDeadlineExceeded) || errors.As(err, &ne) && ne.Timeout():
+		return endTimeout
+	case isReset(err):
+		return endReset
+	case isRefused(err):
+		return endNoConnection
+	}
+	return endError
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
+		strings.Contains(err.Error(), "forcibly closed") // Windows' WSAECONNRESET
+}
+
+func isRefused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(err.Error(), "actively refused")
+}
+
+type clientRequest struct {
+	method, path string
+	data         []byte
+	headers      []string // "Name: value"
+}
+
+// recordingConn keeps a copy of every byte the Go client writes and reads,
+// so a client exchange can be shown and checked like a raw one.
+type recordingConn struct {
+	net.Conn
+	mu             sync.Mutex
+	sent, received bytes.Buffer
+}
+
+func (c *recordingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.mu.Lock()
+	c.received.Write(p[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *recordingConn) Write(p []byte) (int, error) {
+	n, err := c.Conn.Write(p)
+	c.mu.Lock()
+	c.sent.Write(p[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *recordingConn) bytes() (sent, received []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.sent.Bytes()), bytes.Clone(c.received.Bytes())
+}
+
+// doClient makes one request with Go's HTTP client: a fresh transport, no
+// keep-alive, no redirects followed (a 301 is checked, not chased), 10 s
+// timeout. The exchange's err is set if the client failed.
+func doClient(hostport string, req clientRequest) *exchange {
+	const timeout = 10 * time.Second
+	ex := &exchange{via: "client", hostport: hostport, timeout: timeout, end: endClient}
+	url := "http://" + hostport + req.path
+	ex.tryIt = curlCommand(url, req)
+
+	var rec *recordingConn
+	tr := &http.Transport{
+		DisableKeepAlives: true,
+		Proxy:             nil,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{Timeout: 5 * time.Second}).DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			rec = &recordingConn{Conn: c}
+			return rec, nil
+		},
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{
+		Transport:     tr,
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	start := time.Now()
+	ex.err = func() error {
+		var body io.Reader
+		if req.data != nil {
+			body = bytes.NewReader(req.data)
+		}
+		hr, err := http.NewRequest(req.method, url, body)
+		if err != nil {
+			return err
+		}
+		for _, h := range req.headers {
+			name, value, _ := strings.Cut(h, ":")
+			name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+			if strings.EqualFold(name, "Host") {
+				hr.Host = value
+			} else {
+				hr.Header.Add(name, value)
+			}
+		}
+		resp, err := client.Do(hr)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		ex.body, err = io.ReadAll(resp.Body)
+		return err
+	}()
+	ex.elapsed = time.Since(start)
+	if ex.err != nil {
+		ex.end = endOf(ex.err)
+	}
+	if rec != nil {
+		sent, received := rec.bytes()
+		ex.pieces, ex.response = [][]byte{sent}, received
+	} else {
+		// Never connected: show the request Go would have sent.
+		ex.pieces = [][]byte{[]byte(fmt.Sprintf("%s %s HTTP/1.1\r\nHost: %s\r\n\r\n", req.method, req.path, hostport))}
+	}
+	return ex
+}
+
+// curlCommand spells out a client request as a curl command line.
+func curlCommand(url string, req clientRequest) string {
+	args := []string{"curl", "-v"}
+	switch {
+	case req.method == "HEAD":
+		args = append(args, "-I")
+	case req.method != "GET" && !(req.method == "POST" && req.data != nil):
+		args = append(args, "-X", req.method)
+	}
+	for _, h := range req.headers {
+		args = append(args, "-H", shellQuote(h))
+	}
+	if req.data != nil {
+		args = append(args, "--data-binary", printfArgForCurl(req.data))
+	}
+	return strings.Join(append(args, shellQuote(url)), " ")
+}
+
+// printfArgForCurl quotes data for curl: plain shell quoting when it is
+// printable, else a $(printf ...) so the exact bytes go out.
+func printfArgForCurl(data []byte) string {
+	if bytes.IndexFunc(data, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
+		return shellQuote(string(data))
+	}
+	return `"$(printf ` + printfArg(data) + `)"`
+}

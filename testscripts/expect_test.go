@@ -1,0 +1,452 @@
+package testscripts
+
+// The checks behind `expect WHAT ARGS...`. Each is a plain function of the
+// last exchange that returns nil or a *failure, so the self-test can call
+// them directly.
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// checkEnv is what a check may need beyond the exchange.
+type checkEnv struct {
+	now      time.Time                         // for the Date header
+	readFile func(name string) ([]byte, error) // for body-file
+}
+
+type check struct {
+	usage string // the arguments, for the usage message
+	nargs int
+	run   func(c *checkEnv, ex *exchange, args []string) (*failure, error)
+}
+
+// checks maps expect's first argument to its check. An error from run is a
+// mistake in the script (bad regexp, bad escape), not in the server.
+var checks = map[string]check{
+	"status":        {"CODE", 1, checkStatus},
+	"header":        {"NAME VALUE", 2, checkHeader},
+	"header-match":  {"NAME REGEXP", 2, checkHeaderMatch},
+	"no-header":     {"NAME", 1, checkNoHeader},
+	"body":          {"TEXT", 1, checkBody},
+	"body-contains": {"TEXT", 1, checkBodyContains},
+	"body-lacks":    {"TEXT", 1, checkBodyLacks},
+	"body-match":    {"REGEXP", 1, checkBodyMatch},
+	"body-file":     {"FILE", 1, checkBodyFile},
+	"raw":           {"TEXT", 1, checkRaw},
+	"wellformed":    {"", 0, checkWellformed},
+	"closed":        {"", 0, checkClosed},
+	"silent":        {"", 0, checkSilent},
+}
+
+func checkStatus(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 100 || want > 599 {
+		return nil, fmt.Errorf("expect status: %q is not a status code", args[0])
+	}
+	should := "answer " + args[0]
+	if len(ex.response) == 0 {
+		return fail(should, fmt.Sprintf("expected status %d, got no response at all", want)), nil
+	}
+	if _, bad := checkStatusLine(ex.response); bad != nil {
+		return bad.failure(should, ex.response, "the status line is malformed:"), nil
+	}
+	if got := ex.resp().code; got != want {
+		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(want, got)), nil
+	}
+	return nil, nil
+}
+
+// missingHeader is the failure for a header that is not there at all.
+func missingHeader(should string, ex *exchange, name string) *failure {
+	var names []string
+	for _, h := range ex.resp().headers {
+		names = append(names, h.name)
+	}
+	got := "no headers at all"
+	if len(names) > 0 {
+		got = "headers received: " + strings.Join(names, ", ")
+	}
+	return fail(should, fmt.Sprintf("expected a %s header, found none (%s)", name, got))
+}
+
+func checkHeader(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	name, want := args[0], args[1]
+	should := fmt.Sprintf("send the header %q", name+": "+want)
+	vs := ex.resp().values(name)
+	if len(vs) == 0 {
+		return missingHeader(should, ex, name), nil
+	}
+	if slices.Contains(vs, want) {
+		return nil, nil
+	}
+	f := fail(should, fmt.Sprintf("expected %s: %q, got %s: %q", name, want, name, strings.Join(vs, `", "`)))
+	switch {
+	case slices.ContainsFunc(vs, func(v string) bool { return strings.EqualFold(v, want) }):
+		f.hint("the value is compared exactly: mind upper and lower case.")
+	case strings.Contains(want, "charset=utf-8") && !strings.Contains(vs[0], "charset"):
+		f.hint(`text types carry "; charset=utf-8" after the media type.`)
+	}
+	return f, nil
+}
+
+func checkHeaderMatch(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	name := args[0]
+	re, err := regexp.Compile(args[1])
+	if err != nil {
+		return nil, fmt.Errorf("expect header-match: %v", err)
+	}
+	should := fmt.Sprintf("send a %s header matching `%s`", name, args[1])
+	vs := ex.resp().values(name)
+	if len(vs) == 0 {
+		return missingHeader(should, ex, name), nil
+	}
+	if slices.ContainsFunc(vs, re.MatchString) {
+		return nil, nil
+	}
+	return fail(should, fmt.Sprintf("expected %s to match `%s`, got %q", name, args[1], strings.Join(vs, `", "`))), nil
+}
+
+func checkNoHeader(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	if vs := ex.resp().values(args[0]); len(vs) > 0 {
+		return fail("not send a "+args[0]+" header",
+			fmt.Sprintf("expected no %s header, got %s: %q", args[0], args[0], strings.Join(vs, `", "`))), nil
+	}
+	return nil, nil
+}
+
+// noBody explains why a send exchange has no body to check.
+func noBody(should string, ex *exchange) *failure {
+	if ex.via == "send" && ex.resp().headEnd < 0 {
+		if len(ex.response) == 0 {
+			return fail(should, "expected a body, got no response at all")
+		}
+		return fail(should, "expected a body, but the blank line that ends the head never came")
+	}
+	return nil
+}
+
+func checkBody(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want, err := unescape(args[0])
+	if err != nil {
+		return nil, err
+	}
+	return compareBody(fmt.Sprintf("answer with the body %q", clip(string(want), 40)), ex, want), nil
+}
+
+func checkBodyFile(c *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want, err := c.readFile(args[0])
+	if err != nil {
+		return nil, err
+	}
+	return compareBody("answer with the bytes of "+args[0], ex, want), nil
+}
+
+func compareBody(should string, ex *exchange, want []byte) *failure {
+	if f := noBody(should, ex); f != nil {
+		return f
+	}
+	if d := describeDiff("body", want, ex.bodyBytes()); d != nil {
+		return fail(should, d...)
+	}
+	return nil
+}
+
+func checkBodyContains(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want, err := unescape(args[0])
+	if err != nil {
+		return nil, err
+	}
+	should := fmt.Sprintf("answer with a body containing %q", clip(string(want), 60))
+	if f := noBody(should, ex); f != nil {
+		return f, nil
+	}
+	if body := ex.bodyBytes(); !bytes.Contains(body, want) {
+		return fail(should, fmt.Sprintf("expected %q somewhere in the body, got body %s", want, quoteTrunc(body))), nil
+	}
+	return nil, nil
+}
+
+func checkBodyLacks(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	bad, err := unescape(args[0])
+	if err != nil {
+		return nil, err
+	}
+	if i := bytes.Index(ex.bodyBytes(), bad); i >= 0 {
+		return fail(fmt.Sprintf("answer with a body without %q", clip(string(bad), 60)),
+			fmt.Sprintf("expected no %q in the body, found it at byte %d", bad, i)), nil
+	}
+	return nil, nil
+}
+
+func checkBodyMatch(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	re, err := regexp.Compile("(?m)" + args[0])
+	if err != nil {
+		return nil, fmt.Errorf("expect body-match: %v", err)
+	}
+	should := fmt.Sprintf("answer with a body matching `%s`", clip(args[0], 60))
+	if f := noBody(should, ex); f != nil {
+		return f, nil
+	}
+	if body := ex.bodyBytes(); !re.Match(body) {
+		return fail(should, fmt.Sprintf("expected the body to match `%s`, got body %s", args[0], quoteTrunc(body))), nil
+	}
+	return nil, nil
+}
+
+func checkRaw(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want, err := unescape(args[0])
+	if err != nil {
+		return nil, err
+	}
+	got := ex.response
+	off := firstDiff(want, got)
+	if off < 0 {
+		return nil, nil
+	}
+	msg := "expected the response to end here"
+	if off < len(want) {
+		msg = fmt.Sprintf("expected %q here", want[off:off+1])
+	}
+	lines := []string{fmt.Sprintf("expected exactly %s", quoteTrunc(want)), fmt.Sprintf("the response differs from byte %d on:", off)}
+	return fail(fmt.Sprintf("answer exactly %s", clip(fmt.Sprintf("%q", want), 50)), append(lines, caretBlock(got, off, msg)...)...), nil
+}
+
+func checkClosed(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
+	if ex.via != "send" || ex.end == endFramed {
+		return nil, errors.New("expect closed works after a plain send only (not client, not send -keep)")
+	}
+	const should = "close the connection after answering"
+	switch ex.end {
+	case endEOF:
+		return nil, nil
+	case endReset:
+		return fail(should, "expected a clean close (EOF), but the connection was reset"), nil
+	case endTimeout:
+		f := fail(should, fmt.Sprintf("expected the server to close the connection; it was still open after %v", ex.timeout))
+		if len(ex.response) > 0 {
+			f.hint("%s", hintNoClose)
+		}
+		return f, nil
+	}
+	return fail(should, fmt.Sprintf("expected a clean close (EOF), got %v", ex.err)), nil
+}
+
+func checkSilent(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
+	if len(ex.response) > 0 {
+		return fail("not answer at all", fmt.Sprintf("expected no bytes at all, got %d bytes", len(ex.response))), nil
+	}
+	return nil, nil
+}
+
+// imfFixdate is the one Date format HTTP senders must use (RFC 9110 §5.6.7).
+const imfFixdate = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// checkWellformed is the strict framing check: the head byte by byte, then
+// the headers every response of stages 3–8 must carry.
+func checkWellformed(c *checkEnv, ex *exchange, _ []string) (*failure, error) {
+	const should = "answer with a well-formed HTTP/1.1 response"
+	raw := ex.response
+	if len(raw) == 0 {
+		return fail(should, "expected a response, got no bytes at all"), nil
+	}
+	headers, bodyStart, bad := checkHead(raw)
+	if bad != nil {
+		return bad.failure(should, raw, "the response is malformed:"), nil
+	}
+	r := &response{headers: headers}
+	one := func(name string) (string, *failure) {
+		vs := r.values(name)
+		switch len(vs) {
+		case 0:
+			return "", missingHeader(should, ex, name).
+				hint("every response carries Date, Content-Type, Content-Length and (in stages 3–8) Connection: close.")
+		case 1:
+			return vs[0], nil
+		}
+		return "", fail(should, fmt.Sprintf("the %s header appears %d times; send it once", name, len(vs)))
+	}
+
+	date, f := one("Date")
+	if f != nil {
+		return f, nil
+	}
+	const dateHint = `format it with time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"): UTC, English names, two-digit day.`
+	t, err := time.Parse(imfFixdate, date)
+	if err != nil || t.Format(imfFixdate) != date {
+		return fail(should, fmt.Sprintf("expected Date in IMF-fixdate format like %q, got %q", imfFixdate, date)).hint(dateHint), nil
+	}
+	if d := c.now.Sub(t); d > time.Minute || d < -time.Minute {
+		return fail(should, fmt.Sprintf("Date says %s, but the grader's clock says %s", date, c.now.UTC().Format(imfFixdate))).hint(dateHint), nil
+	}
+
+	if _, f := one("Content-Type"); f != nil {
+		return f, nil
+	}
+
+	cl, f := one("Content-Length")
+	if f != nil {
+		return f, nil
+	}
+	n, err := strconv.Atoi(cl)
+	if err != nil || strings.TrimLeft(cl, "0123456789") != "" {
+		return fail(should, fmt.Sprintf("expected Content-Length to be a number of bytes (digits only), got %q", cl)).hint(hintLength), nil
+	}
+	got := len(raw) - bodyStart
+	code := parseResponse(raw).code
+	switch {
+	case ex.method() == "HEAD" || code == 204 || code == 304:
+		if got > 0 {
+			return fail(should, fmt.Sprintf("a %s response has no body, but %d bytes came after the head", cond(code == 204 || code == 304, strconv.Itoa(code), "HEAD"), got)), nil
+		}
+	case got < n:
+		until := map[endReason]string{
+			endEOF:     "before the server closed the connection",
+			endReset:   "before the connection was reset",
+			endTimeout: fmt.Sprintf("before the grader stopped waiting (%v)", ex.timeout),
+		}[ex.end]
+		return fail(should, strings.TrimSpace(fmt.Sprintf("Content-Length says %d but %d body bytes arrived %s", n, got, until))).hint(hintLength), nil
+	case got > n:
+		return fail(should, fmt.Sprintf("Content-Length says %d but %d body bytes arrived", n, got)).hint(hintLength), nil
+	}
+
+	if ex.end != endFramed { // send -keep is for keep-alive; the others want one request per connection
+		conn := r.values("Connection")
+		if !slices.ContainsFunc(conn, func(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "close") }) {
+			f := missingHeader(should, ex, "Connection: close")
+			if len(conn) > 0 {
+				f = fail(should, fmt.Sprintf("expected Connection: close, got Connection: %q", strings.Join(conn, `", "`)))
+			}
+			return f.hint("stages 3–8 answer one request per connection, and say so with Connection: close."), nil
+		}
+	}
+	return nil, nil
+}
+
+func cond[T any](c bool, a, b T) T {
+	if c {
+		return a
+	}
+	return b
+}
+
+// A badByte is the first wrong byte of a response and what was expected.
+type badByte struct {
+	off    int
+	msg    string
+	bareLF bool
+}
+
+func (b *badByte) failure(should string, raw []byte, intro string) *failure {
+	f := fail(should, append([]string{intro}, caretBlock(raw, b.off, b.msg)...)...)
+	if b.bareLF {
+		f.hint(hintBareLF)
+	}
+	return f
+}
+
+// expectCRLF checks for CRLF at raw[i:] and returns the offset after it.
+func expectCRLF(raw []byte, i int, where string) (int, *badByte) {
+	switch {
+	case i >= len(raw):
+		return i, &badByte{off: i, msg: "the response ended here; expected CRLF " + where}
+	case raw[i] == '\n':
+		return i, &badByte{off: i, msg: `expected CRLF here: this is a bare LF ("\n" without "\r" before it)`, bareLF: true}
+	case raw[i] != '\r':
+		return i, &badByte{off: i, msg: "expected CRLF " + where}
+	case i+1 >= len(raw):
+		return i + 1, &badByte{off: i + 1, msg: `the response ended here; expected "\n" after "\r"`}
+	case raw[i+1] != '\n':
+		return i + 1, &badByte{off: i + 1, msg: `expected "\n" after this "\r"`}
+	}
+	return i + 2, nil
+}
+
+// checkStatusLine checks `HTTP/1.1 SP 3DIGIT SP reason CRLF` (RFC 9112 §4)
+// and returns the offset of the first header line.
+func checkStatusLine(raw []byte) (int, *badByte) {
+	const version = "HTTP/1.1 "
+	for i := 0; i < len(version); i++ {
+		if i >= len(raw) {
+			return i, &badByte{off: i, msg: "the response ended inside the status line"}
+		}
+		if raw[i] != version[i] {
+			return i, &badByte{off: i, msg: fmt.Sprintf("expected %q here: a status line starts with %q", version[i:i+1], version)}
+		}
+	}
+	i := len(version)
+	for ; i < len(version)+3; i++ {
+		if i >= len(raw) || raw[i] < '0' || raw[i] > '9' {
+			return i, &badByte{off: i, msg: "expected a 3-digit status code here"}
+		}
+	}
+	if i >= len(raw) || raw[i] != ' ' {
+		return i, &badByte{off: i, msg: "expected a space after the status code"}
+	}
+	for i++; i < len(raw) && raw[i] != '\r' && raw[i] != '\n'; i++ {
+		if c := raw[i]; c < 0x20 && c != '\t' || c == 0x7f {
+			return i, &badByte{off: i, msg: "unexpected control byte in the reason phrase"}
+		}
+	}
+	return expectCRLF(raw, i, "after the status line")
+}
+
+// isTokenChar reports whether c may appear in a header name (RFC 9110 §5.6.2).
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+		strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
+// checkHead checks the status line, each `name: value CRLF` header line and
+// the blank line, and returns the headers and the offset of the body.
+func checkHead(raw []byte) ([]header, int, *badByte) {
+	i, bad := checkStatusLine(raw)
+	if bad != nil {
+		return nil, 0, bad
+	}
+	var headers []header
+	for {
+		if i >= len(raw) {
+			return nil, 0, &badByte{off: i, msg: "the response ended before the blank line that ends the head"}
+		}
+		if raw[i] == '\r' || raw[i] == '\n' {
+			end, bad := expectCRLF(raw, i, "for the blank line that ends the head")
+			return headers, end, bad
+		}
+		start := i
+		for i < len(raw) && isTokenChar(raw[i]) {
+			i++
+		}
+		switch {
+		case i >= len(raw):
+			return nil, 0, &badByte{off: i, msg: "the response ended inside a header name"}
+		case raw[i] == ' ' || raw[i] == '\t':
+			if i > start {
+				return nil, 0, &badByte{off: i, msg: "no space allowed between a header name and its colon (RFC 9112 §5.1)"}
+			}
+			return nil, 0, &badByte{off: i, msg: "a header line cannot start with a space"}
+		case i == start:
+			return nil, 0, &badByte{off: i, msg: "expected a header name here (letters, digits and -)"}
+		case raw[i] != ':':
+			return nil, 0, &badByte{off: i, msg: "expected ':' after the header name"}
+		}
+		name := string(raw[start:i])
+		i++
+		vstart := i
+		for ; i < len(raw) && raw[i] != '\r' && raw[i] != '\n'; i++ {
+			if c := raw[i]; c < 0x20 && c != '\t' || c == 0x7f {
+				return nil, 0, &badByte{off: i, msg: "unexpected control byte in a header value"}
+			}
+		}
+		headers = append(headers, header{name, strings.Trim(string(raw[vstart:i]), " \t")})
+		if i, bad = expectCRLF(raw, i, "after this header line"); bad != nil {
+			return nil, 0, bad
+		}
+	}
+}

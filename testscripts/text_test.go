@@ -1,0 +1,230 @@
+package testscripts
+
+// Small byte/text helpers shared by the commands and the transcripts:
+// the escape syntax of send/expect/mkfile, printf quoting for "try it"
+// lines, truncated %q, and carets under a wrong byte.
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// unescape turns a script argument into bytes. Scripts cannot hold raw CR or
+// NUL bytes comfortably, so these escapes are recognised (and nothing else,
+// so a typo is an error instead of a silent backslash):
+//
+//	\r  carriage return      \n  line feed        \t  tab
+//	\\  one backslash        \0  NUL byte         \xNN  the byte 0xNN
+func unescape(s string) ([]byte, error) {
+	var out []byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		if i+1 >= len(s) {
+			return nil, fmt.Errorf("%q ends in a lone backslash (write \\\\ for a backslash)", s)
+		}
+		i++
+		switch s[i] {
+		case 'r':
+			out = append(out, '\r')
+		case 'n':
+			out = append(out, '\n')
+		case 't':
+			out = append(out, '\t')
+		case '\\':
+			out = append(out, '\\')
+		case '0':
+			out = append(out, 0)
+		case 'x':
+			if i+2 >= len(s) {
+				return nil, fmt.Errorf("%q: \\x needs two hex digits", s)
+			}
+			n, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
+			if err != nil {
+				return nil, fmt.Errorf("%q: \\x needs two hex digits, not %q", s, s[i+1:i+3])
+			}
+			out = append(out, byte(n))
+			i += 2
+		default:
+			return nil, fmt.Errorf(`%q: unknown escape \%c (known: \r \n \t \\ \0 \xNN)`, s, s[i])
+		}
+	}
+	return out, nil
+}
+
+// printfArg quotes b as a single-quoted shell printf format that prints
+// exactly b: printable ASCII stays, \r \n \t are spelled out, % is doubled,
+// a single quote leaves and re-enters the quotes, anything else is octal
+// \NNN (POSIX printf knows octal everywhere, \x only in some shells).
+func printfArg(b []byte) string {
+	var sb strings.Builder
+	sb.WriteByte('\'')
+	for _, c := range b {
+		switch {
+		case c == '\r':
+			sb.WriteString(`\r`)
+		case c == '\n':
+			sb.WriteString(`\n`)
+		case c == '\t':
+			sb.WriteString(`\t`)
+		case c == '\\':
+			sb.WriteString(`\\`)
+		case c == '%':
+			sb.WriteString(`%%`)
+		case c == '\'':
+			sb.WriteString(`'\''`)
+		case c >= 0x20 && c < 0x7f:
+			sb.WriteByte(c)
+		default:
+			fmt.Fprintf(&sb, `\%03o`, c)
+		}
+	}
+	sb.WriteByte('\'')
+	return sb.String()
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=@,+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// Truncation limits for bytes shown in a transcript.
+const (
+	showHead = 300
+	showTail = 100
+)
+
+// quoteTrunc is %q of b, cut to the first 300 and last 100 bytes when long,
+// so that a transcript never dumps a whole image.
+func quoteTrunc(b []byte) string {
+	if len(b) <= showHead+showTail+20 {
+		return fmt.Sprintf("%q", b)
+	}
+	return fmt.Sprintf("%q … %q (%d bytes in all)", b[:showHead], b[len(b)-showTail:], len(b))
+}
+
+// clip shortens s to n bytes for a one-line message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// caretBlock shows data around offset off, one %q-quoted line per line of
+// data (so CR and LF are visible), with a caret under the byte at off and
+// msg after it. At most 6 lines before the wrong one are shown.
+func caretBlock(data []byte, off int, msg string) []string {
+	if off > len(data) {
+		off = len(data)
+	}
+	// Split after every LF, keeping it, and find the line holding off.
+	var lines [][]byte
+	start, at := 0, -1
+	for start < len(data) {
+		end := bytes.IndexByte(data[start:], '\n')
+		if end < 0 {
+			end = len(data)
+		} else {
+			end += start + 1
+		}
+		if at < 0 && off < end {
+			at = len(lines)
+		}
+		lines = append(lines, data[start:end])
+		start = end
+	}
+	if at < 0 { // off is at the very end of data: point after the last byte
+		if len(lines) == 0 || bytes.HasSuffix(data, []byte("\n")) {
+			lines = append(lines, nil)
+		}
+		at = len(lines) - 1
+	}
+	lineStart := 0
+	for _, l := range lines[:at] {
+		lineStart += len(l)
+	}
+	var out []string
+	first := max(0, at-6)
+	if first > 0 {
+		out = append(out, fmt.Sprintf("  … (%d lines before)", first))
+	}
+	for _, l := range lines[first : at+1] {
+		out = append(out, "  "+strconv.Quote(string(l)))
+	}
+	// The caret goes under the quoted form of the wrong byte: the width of
+	// the quoted prefix, less its closing quote.
+	col := len(strconv.Quote(string(lines[at][:off-lineStart]))) - 1
+	out = append(out, "  "+strings.Repeat(" ", col)+"^ "+msg)
+	return out
+}
+
+// firstDiff returns the first offset where a and b differ, or -1 if equal.
+func firstDiff(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	if len(a) == len(b) {
+		return -1
+	}
+	return n
+}
+
+// describeDiff explains how got differs from want without dumping either
+// when they are big: lengths, the first differing offset, and a few bytes
+// of context on each side.
+func describeDiff(what string, want, got []byte) []string {
+	off := firstDiff(want, got)
+	if off < 0 {
+		return nil
+	}
+	if len(want) <= 120 && len(got) <= 120 {
+		return []string{
+			fmt.Sprintf("expected %s %q", what, want),
+			fmt.Sprintf("     got %s %q", what, got),
+			fmt.Sprintf("they differ from byte %d on", off),
+		}
+	}
+	window := func(b []byte) string {
+		lo, hi := max(0, off-8), min(len(b), off+8)
+		s := fmt.Sprintf("%q", b[lo:hi])
+		if lo > 0 {
+			s = "…" + s
+		}
+		if hi < len(b) {
+			s += "…"
+		}
+		return s
+	}
+	return []string{
+		fmt.Sprintf("expected %s of %d bytes, got %d bytes; they differ from byte %d on", what, len(want), len(got), off),
+		fmt.Sprintf("  expected around byte %d: %s", off, window(want)),
+		fmt.Sprintf("       got around byte %d: %s", off, window(got)),
+	}
+}
+
+// lastLines returns the last n lines of s.
+func lastLines(s string, n int) []string {
+	s = strings.TrimRight(s, "\n")
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = append([]string{fmt.Sprintf("… (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	return lines
+}
