@@ -1,5 +1,5 @@
-// A first server that a browser can talk to: it accepts one TCP connection
-// at a time, prints the request the browser sent, sends the same bytes back
+// A first server: it accepts one TCP connection at a time, prints the
+// request that a browser (or curl, or nc) sent, sends the same bytes back
 // and hangs up.
 package main
 

@@ -110,8 +110,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bad port %q: give a number from 0 to 65535 (0 lets the system pick one)\n", port)
 		os.Exit(2)
 	}
-	// os.Root opens files only inside this folder: the kernel refuses any
-	// name that leads out of it, through ".." or through a symlink.
+	// os.Root opens files only inside this folder: it refuses any name
+	// that leads out of it, through ".." or through a symlink, even one
+	// made after we checked the name.
 	root, err := os.OpenRoot(*dir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot serve folder %q: %v (run from the workbook root, or pass -dir DIR)\n", *dir, errors.Unwrap(err))
@@ -310,7 +311,8 @@ func fileName(target string) (string, bool) {
 //
 // A listing shows everything in the folder, including files nobody was
 // meant to find (backups, .env, .git): that is why real servers make it
-// a choice, off by default in nginx (autoindex) and Apache (-Indexes).
+// a switch, "autoindex off" in nginx (the default), "Options -Indexes" in
+// Apache.
 func sendListing(conn net.Conn, root *os.Root, name string) int {
 	dir, err := root.Open(name)
 	if err != nil {

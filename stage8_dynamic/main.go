@@ -144,8 +144,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bad port %q: give a number from 0 to 65535 (0 lets the system pick one)\n", port)
 		os.Exit(2)
 	}
-	// os.Root opens files only inside this folder: the kernel refuses any
-	// name that leads out of it, through ".." or through a symlink.
+	// os.Root opens files only inside this folder: it refuses any name
+	// that leads out of it, through ".." or through a symlink, even one
+	// made after we checked the name.
 	root, err := os.OpenRoot(*dir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot serve folder %q: %v (run from the workbook root, or pass -dir DIR)\n", *dir, errors.Unwrap(err))
@@ -258,6 +259,11 @@ func parseRequest(head []byte) (request, bool) {
 		}
 		name = strings.ToLower(name)
 		req.header[name] = append(req.header[name], strings.Trim(value, " \t"))
+	}
+	// HTTP/1.1 needs exactly one Host header (RFC 9112 §3.2), naming the
+	// site: one server at one address often serves several.
+	if req.version == "HTTP/1.1" && len(req.header["host"]) != 1 {
+		return req, false
 	}
 	return req, isToken(req.method) && isTarget(req.target) && isVersion(req.version)
 }
@@ -484,7 +490,8 @@ func fileName(target string) (string, bool) {
 //
 // A listing shows everything in the folder, including files nobody was
 // meant to find (backups, .env, .git): that is why real servers make it
-// a choice, off by default in nginx (autoindex) and Apache (-Indexes).
+// a switch, "autoindex off" in nginx (the default), "Options -Indexes" in
+// Apache.
 func sendListing(conn net.Conn, root *os.Root, name string) int {
 	dir, err := root.Open(name)
 	if err != nil {
