@@ -131,12 +131,21 @@ func hostport(ts *testscript.TestScript, cmd string) string {
 // serve [ARGS...]: start the stage with -bind 127.0.0.1 ARGS... 0 and wait
 // for its "Serving HTTP on" line. ! serve ARGS...: it must exit non-zero
 // without ever serving.
+// envAssign is a NAME=VALUE word at the start of serve's arguments.
+var envAssign = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+
 func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	st := state(ts)
 	if st.srv != nil && st.srv.running() {
 		ts.Fatalf("serve: a server is already running; stop-server first")
 	}
-	srv, err := startServer(st.stage.bin, st.stage.env, ts.MkAbs("."), args)
+	// Leading NAME=VALUE words set the server's environment, as in a
+	// shell: serve WORKBOOK_PANIC_ROUTE=1 -dir $WEB.
+	env := slices.Clone(st.stage.env)
+	for len(args) > 0 && envAssign.MatchString(args[0]) {
+		env, args = append(env, args[0]), args[1:]
+	}
+	srv, err := startServer(st.stage.bin, env, ts.MkAbs("."), args)
 	if err != nil {
 		ts.Fatalf("serve: cannot start %s: %v", st.stage.bin, err)
 	}

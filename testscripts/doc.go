@@ -48,14 +48,16 @@
 //
 // # Servers
 //
-//	serve [ARGS...]
+//	serve [NAME=VALUE...] [ARGS...]
 //
 // Starts the stage as `STAGE -bind 127.0.0.1 ARGS... 0` in the work
 // directory and waits (up to 30 s) for its "Serving HTTP on 127.0.0.1 port
 // N (http://127.0.0.1:N/) ..." line on stdout. Sets PORT (N), HOSTPORT
 // (127.0.0.1:N) and URL (http://127.0.0.1:N). Stages 5 and up need
 // `serve -dir $WEB` (or a folder the script made). The server is killed when
-// the script ends. One server at a time per script.
+// the script ends. One server at a time per script. Leading NAME=VALUE
+// words are added to the server's environment, as in a shell (the server
+// does not see variables set with the builtin env).
 //
 //	! serve ARGS...
 //
