@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	// cgiDir is the folder whose files are programs to run, never files
+	// to send.
+	cgiDir = "cgi-bin"
+	// cgiPath is the only variable of our own environment a script gets:
+	// our environment may hold secrets (tokens, passwords) that are none
+	// of a script's business.
+	cgiPath = "PATH=/usr/local/bin:/usr/bin:/bin"
+	// cgiReadAhead is how much of a script's output we wait for before
+	// answering: output that ends within it gets a Content-Length, longer
+	// output is streamed in chunks as it comes, never held whole.
+	cgiReadAhead = 64 << 10
+)
+
+// isCGI reports whether a cleaned name is in the CGI folder. The test
+// ignores case: on a file system that does too (macOS, Windows),
+// "CGI-BIN/x" opens cgi-bin/x, and must not send its source either.
+func isCGI(name string) bool {
+	first, _, _ := strings.Cut(name, "/")
+	return strings.EqualFold(first, cgiDir)
+}
+
+// serveCGI runs a script under cgi-bin/ and sends what it prints, as
+// CGI/1.1 (RFC 3875) says: the request goes in through environment
+// variables and stdin, the response comes out of stdout, a header block
+// and then the body.
+func (s *server) serveCGI(w *response, req *request, name string) int {
+	if !s.cgi {
+		return sendError(w, 403)
+	}
+	if req.method != "GET" && req.method != "HEAD" && req.method != "POST" {
+		return sendError(w, 405, "Allow: GET, HEAD, POST")
+	}
+	if !cgiSupported {
+		return sendError(w, 501)
+	}
+	script, pathInfo, status := findScript(s.root, name)
+	if status != 0 {
+		return sendError(w, status)
+	}
+
+	// The script gets a deadline: one that loops or waits for ever would
+	// otherwise hold the connection, and a process, for ever.
+	ctx, cancel := context.WithTimeout(context.Background(), s.cgiTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(s.dir, filepath.FromSlash(script)))
+	cmd.Dir = filepath.Dir(cmd.Path) // the script's folder (RFC 3875 §7.2)
+	cmd.Env = cgiEnv(s, w.conn, req, script, pathInfo)
+	// The body goes to stdin (§4.2). exec feeds it from a goroutine, so a
+	// script that never reads it can't block us.
+	cmd.Stdin = bytes.NewReader(req.body)
+	stderr := &prefixWriter{prefix: script + ": "}
+	cmd.Stderr = stderr
+	defer stderr.flush()
+	// On a timeout, kill the script's whole process group: a shell
+	// script's children (a sleep, a pipeline) would outlive the shell.
+	// WaitDelay: if they still hold its stdout open, stop waiting.
+	inOwnGroup(cmd)
+	cmd.WaitDelay = time.Second
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return sendError(w, 500)
+	}
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, fs.ErrPermission) {
+			return sendError(w, 403)
+		}
+		return sendError(w, 500) // not a program: no "#!" line, say
+	}
+	// Whatever happens next, reap the process, and kill anything it left
+	// running in its group.
+	wait := sync.OnceValue(cmd.Wait)
+	defer func() {
+		wait()
+		killGroup(cmd)
+	}()
+
+	out := bufio.NewReader(stdout)
+	status, contentType, header, err := readCGIHeader(out)
+	var body []byte
+	if err == nil {
+		body, err = io.ReadAll(io.LimitReader(out, cgiReadAhead))
+	}
+	if err != nil {
+		// Nothing usable came out. Let the script finish (reading what it
+		// still prints, or it could block on a full pipe), then: too slow
+		// is 504 Gateway Timeout; a script that failed is our side's error,
+		// 500; one that "succeeded" spoke garbage, an upstream's error,
+		// 502 Bad Gateway.
+		io.Copy(io.Discard, out)
+		failed := wait() != nil
+		switch {
+		case ctx.Err() != nil:
+			return sendError(w, 504)
+		case failed:
+			return sendError(w, 500)
+		}
+		return sendError(w, 502)
+	}
+	if ctx.Err() != nil {
+		return sendError(w, 504) // a header, then nothing in time
+	}
+
+	length := int64(len(body))
+	if len(body) == cgiReadAhead {
+		length = -1 // more to come: chunked
+	}
+	writeHead(w, status, contentType, length, header...)
+	w.Write(body)
+	if length < 0 {
+		if _, err := io.Copy(w, out); err != nil || ctx.Err() != nil {
+			w.abort() // killed halfway through: the client must know
+		}
+	}
+	return status
+}
+
+// findScript finds the script a name runs: the first file on its path
+// below cgi-bin. What follows is PATH_INFO, extra path for the script to
+// use (RFC 3875 §4.1.5): cgi-bin/wiki.sh/Main_Page runs cgi-bin/wiki.sh
+// with PATH_INFO=/Main_Page.
+func findScript(root *os.Root, name string) (script, pathInfo string, status int) {
+	parts := strings.Split(name, "/")
+	for i := 2; i <= len(parts); i++ {
+		script = path.Join(parts[:i]...)
+		info, err := root.Stat(script)
+		switch {
+		case err != nil:
+			return "", "", 404
+		case info.IsDir():
+			continue
+		case !info.Mode().IsRegular() || info.Mode()&0o111 == 0:
+			// A file we may not run is not sent either: 403 Forbidden.
+			return "", "", 403
+		}
+		if i < len(parts) {
+			pathInfo = "/" + path.Join(parts[i:]...)
+		}
+		return script, pathInfo, 0
+	}
+	// cgi-bin itself, or a folder in it: no listing of the programs.
+	return "", "", 403
+}
+
+// cgiEnv makes the script's environment: the meta-variables of RFC 3875
+// §4.1, a few that servers commonly add, and PATH. Nothing else of ours.
+func cgiEnv(s *server, conn net.Conn, req *request, script, pathInfo string) []string {
+	_, query, _ := strings.Cut(req.target, "?")
+	remoteAddr, remotePort, _ := net.SplitHostPort(conn.RemoteAddr().String())
+	serverAddr, serverPort, _ := net.SplitHostPort(conn.LocalAddr().String())
+	// SERVER_NAME is the name the client used, from Host without its
+	// port; without a Host, our address.
+	serverName := serverAddr
+	if hosts := req.header["host"]; len(hosts) == 1 && hosts[0] != "" {
+		serverName = hosts[0]
+		if i := strings.LastIndexByte(serverName, ':'); i > strings.LastIndexByte(serverName, ']') {
+			serverName = serverName[:i]
+		}
+	}
+	env := []string{
+		cgiPath,
+		"GATEWAY_INTERFACE=CGI/1.1",
+		"SERVER_SOFTWARE=http-from-scratch",
+		"SERVER_NAME=" + serverName,
+		"SERVER_PORT=" + serverPort,
+		"SERVER_PROTOCOL=" + req.version,
+		"REQUEST_METHOD=" + req.method,
+		"REQUEST_URI=" + req.target,
+		"SCRIPT_NAME=/" + script,
+		"SCRIPT_FILENAME=" + filepath.Join(s.dir, filepath.FromSlash(script)),
+		"DOCUMENT_ROOT=" + s.dir,
+		"PATH_INFO=" + pathInfo,
+		"QUERY_STRING=" + query, // set even when empty (§4.1.7)
+		"REMOTE_ADDR=" + remoteAddr,
+		"REMOTE_PORT=" + remotePort,
+		"REDIRECT_STATUS=200", // php-cgi refuses to run without it
+	}
+	// CONTENT_LENGTH is set if and only if there is a body (§4.1.2): a
+	// script must read exactly that many bytes, as stdin need not end.
+	if req.hasBody {
+		env = append(env, "CONTENT_LENGTH="+strconv.Itoa(len(req.body)))
+	}
+	if ct := req.header["content-type"]; len(ct) > 0 {
+		env = append(env, "CONTENT_TYPE="+ct[0])
+	}
+	// Every other header becomes HTTP_NAME (§4.1.18), "User-Agent" as
+	// HTTP_USER_AGENT, except:
+	//   - Proxy: HTTP_PROXY is also the variable that tells programs
+	//     which proxy to use, so a client could route the script's own
+	//     requests through a machine of its choice (httpoxy, CVE-2016-5385);
+	//   - names with "_": "X_Forwarded_For" and "X-Forwarded-For" would
+	//     both become HTTP_X_FORWARDED_FOR, and the client could pass off
+	//     one as the other;
+	//   - Transfer-Encoding: the script gets the body decoded.
+	for name, values := range req.header {
+		if name == "content-type" || name == "content-length" || name == "proxy" ||
+			name == "transfer-encoding" || strings.Contains(name, "_") {
+			continue
+		}
+		separator := ", "
+		if name == "cookie" {
+			separator = "; " // Cookie lines join with "; " (RFC 6265 §5.4)
+		}
+		env = append(env, "HTTP_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))+"="+strings.Join(values, separator))
+	}
+	slices.Sort(env)
+	return env
+}
+
+// readCGIHeader reads the header block a script prints before its body
+// (RFC 3875 §6): lines of "Name: value" up to a blank line. It returns the
+// status to answer with, from a Status field (§6.3.3) or 302 for a
+// Location to go to (§6.3.2), or else 200; the Content-Type; and the other
+// header lines to pass on. The framing headers are left out: how the body
+// is framed is the server's business, and a script's own Content-Length
+// could disagree with what it sends.
+func readCGIHeader(out *bufio.Reader) (status int, contentType string, header []string, err error) {
+	location := false
+	for size := 0; ; {
+		line, err := out.ReadSlice('\n')
+		if size += len(line); err != nil || size > maxHead {
+			return 0, "", nil, errors.New("no header block")
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		if text == "" {
+			break
+		}
+		name, value, found := strings.Cut(text, ":")
+		value = strings.Trim(value, " \t")
+		if !found || !isToken(name) || !isFieldValue(value) {
+			return 0, "", nil, errors.New("bad header line")
+		}
+		switch strings.ToLower(name) {
+		case "status":
+			// "Status: 404 Not Found": three digits, then the reason.
+			code, err := strconv.Atoi(value[:min(3, len(value))])
+			if err != nil || code < 200 || code > 599 || len(value) > 3 && value[3] != ' ' {
+				return 0, "", nil, errors.New("bad Status")
+			}
+			status = code
+		case "content-type":
+			contentType = value
+		case "content-length", "transfer-encoding", "connection", "keep-alive", "trailer", "upgrade", "date":
+		case "location":
+			location = true
+			header = append(header, "Location: "+value)
+		default:
+			header = append(header, name+": "+value)
+		}
+	}
+	switch {
+	case status != 0:
+	case location:
+		status = 302
+	case contentType != "":
+		status = 200
+	default:
+		// A script must say something: a type, a place or a status (§6.2).
+		return 0, "", nil, errors.New("no Content-Type, Location or Status")
+	}
+	return status, contentType, header, nil
+}
+
+// prefixWriter copies a script's stderr to our stderr, a line at a time,
+// each line after the script's name, so the console says who complained.
+type prefixWriter struct {
+	prefix string
+	line   []byte
+}
+
+func (p *prefixWriter) Write(b []byte) (int, error) {
+	p.line = append(p.line, b...)
+	for {
+		i := bytes.IndexByte(p.line, '\n')
+		if i < 0 && len(p.line) < maxLine {
+			return len(b), nil
+		}
+		if i < 0 {
+			i = len(p.line) - 1 // a very long line: out in pieces
+		}
+		os.Stderr.Write(append([]byte(p.prefix), p.line[:i+1]...))
+		p.line = p.line[i+1:]
+	}
+}
+
+// flush writes what is left of a last line without a line end.
+func (p *prefixWriter) flush() {
+	if len(p.line) > 0 {
+		p.Write([]byte("\n"))
+	}
+}

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// contentTypes maps a file extension to the media type that tells a client
+// what the bytes are (RFC 9110 §8.3): an image sent as text/html shows as
+// garbage. Text types say their charset, or browsers guess it.
+var contentTypes = map[string]string{
+	".html":  "text/html; charset=utf-8",
+	".htm":   "text/html; charset=utf-8",
+	".txt":   "text/plain; charset=utf-8",
+	".md":    "text/markdown; charset=utf-8",
+	".csv":   "text/csv; charset=utf-8",
+	".css":   "text/css; charset=utf-8",
+	".js":    "text/javascript; charset=utf-8",
+	".mjs":   "text/javascript; charset=utf-8",
+	".json":  "application/json",
+	".xml":   "application/xml",
+	".png":   "image/png",
+	".jpg":   "image/jpeg",
+	".jpeg":  "image/jpeg",
+	".gif":   "image/gif",
+	".webp":  "image/webp",
+	".svg":   "image/svg+xml",
+	".ico":   "image/vnd.microsoft.icon",
+	".pdf":   "application/pdf",
+	".zip":   "application/zip",
+	".wasm":  "application/wasm",
+	".woff2": "font/woff2",
+	".mp3":   "audio/mpeg",
+	".mp4":   "video/mp4",
+}
+
+// fileName turns a request target into a name under the document root,
+// such as "images/gopher.png", or reports false for a target we refuse.
+func fileName(target string) (string, bool) {
+	// The query string ("?a=1") is input for a program, not part of the path.
+	p, _, _ := strings.Cut(target, "?")
+	// Browsers send "my file.txt" as "my%20file.txt". Decode exactly once:
+	// decoding twice turns "%252e" into "%2e" into ".", a classic way past
+	// a check made between the two.
+	p, err := url.PathUnescape(p)
+	if err != nil {
+		return "", false
+	}
+	// Then refuse what no honest browser sends: a ".." segment, which climbs
+	// out of a folder (also when it came as %2e%2e, or with %2f for "/");
+	// a backslash, a separator on Windows; a NUL byte, which ends a string
+	// for the OS underneath, so the OS would open a different name.
+	if strings.ContainsAny(p, "\\\x00") || slices.Contains(strings.Split(p, "/"), "..") {
+		return "", false
+	}
+	// "/a//b/./c" names the same file as "a/b/c"; "/" is the root itself.
+	name := strings.TrimPrefix(path.Clean(p), "/")
+	if name == "" {
+		name = "."
+	}
+	return name, true
+}
+
+// serveFile answers with the file, or the folder, that name names.
+func (s *server) serveFile(w *response, req *request, name string) int {
+	if req.method != "GET" && req.method != "HEAD" {
+		return sendError(w, 405, "Allow: GET, HEAD")
+	}
+	// os.Root.Stat follows symlinks, but only inside the root: a link
+	// that leads out of it is an error, as if nothing were there.
+	info, err := s.root.Stat(name)
+	if err != nil {
+		return sendError(w, 404)
+	}
+	if info.IsDir() {
+		// A folder's URL ends in "/", or the relative links in its page
+		// ("photo.jpg") would resolve against the parent: send the client
+		// to the right URL (RFC 9110 §15.4.2). It is built from the
+		// cleaned name, so it always starts with exactly one "/":
+		// "//evil.example/" would send the browser to another site
+		// (an open redirect, CVE-2021-28861).
+		p, query, hasQuery := strings.Cut(req.target, "?")
+		if !strings.HasSuffix(p, "/") {
+			location := (&url.URL{Path: "/" + strings.TrimPrefix(name+"/", "./")}).EscapedPath()
+			if hasQuery {
+				location += "?" + query
+			}
+			return sendError(w, 301, "Location: "+location)
+		}
+		// A folder is served by the index.html inside it, or else by a
+		// page that lists what it holds.
+		index := path.Join(name, "index.html")
+		if info, err := s.root.Stat(index); err != nil || !info.Mode().IsRegular() {
+			return sendListing(w, s.root, name)
+		}
+		name = index
+	}
+
+	f, err := s.root.Open(name)
+	if err != nil {
+		return sendError(w, 404)
+	}
+	defer f.Close()
+	// Stat the file we opened, not the name: the name may have changed
+	// hands since. Only regular files: not folders, devices or pipes.
+	info, err = f.Stat()
+	if err != nil || !info.Mode().IsRegular() {
+		return sendError(w, 404)
+	}
+	lastModified := info.ModTime().UTC().Format(timeFormat)
+	header := []string{"Last-Modified: " + lastModified, "Accept-Ranges: bytes"}
+
+	// The client has this version already: 304, no body (RFC 9110 §13.1.3).
+	if notModified(req, info.ModTime()) {
+		writeHead(w, 304, "", -1, "Last-Modified: "+lastModified)
+		return 304
+	}
+
+	// A Range asks for part of the file (RFC 9110 §14.2), to resume a
+	// download or seek in a video. Only GET has ranges; If-Range says
+	// "only if the file is still the one I have the rest of".
+	size := info.Size()
+	status, first, last := 200, int64(0), size-1
+	if ranges := req.header["range"]; req.method == "GET" && len(ranges) == 1 {
+		if ifRange := req.header["if-range"]; len(ifRange) == 0 || ifRange[0] == lastModified {
+			status, first, last = parseRange(ranges[0], size)
+		}
+	}
+	switch status {
+	case 416:
+		return sendError(w, 416, fmt.Sprintf("Content-Range: bytes */%d", size))
+	case 206:
+		header = append(header, fmt.Sprintf("Content-Range: bytes %d-%d/%d", first, last, size))
+		if _, err := f.Seek(first, io.SeekStart); err != nil {
+			return sendError(w, 500)
+		}
+	}
+	writeHead(w, status, contentType(name), last-first+1, header...)
+	w.sendFile(f, last-first+1)
+	return status
+}
+
+// notModified reports whether a GET or HEAD can be answered 304 Not
+// Modified: the file has not changed since the If-Modified-Since date
+// (RFC 9110 §13.1.3). HTTP dates count whole seconds.
+func notModified(req *request, modTime time.Time) bool {
+	since := req.header["if-modified-since"]
+	if len(since) != 1 {
+		return false
+	}
+	t, ok := parseHTTPDate(since[0])
+	return ok && !modTime.Truncate(time.Second).After(t)
+}
+
+// parseHTTPDate reads an HTTP date. We send only IMF-fixdate, but must
+// read the two older formats too (RFC 9110 §5.6.7).
+func parseHTTPDate(s string) (time.Time, bool) {
+	for _, layout := range []string{timeFormat, "Monday, 02-Jan-06 15:04:05 GMT", "Mon Jan _2 15:04:05 2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseRange reads a Range header, "bytes=0-99", "bytes=100-" or
+// "bytes=-100" (the last 100 bytes), for a file of size bytes (RFC 9110
+// §14.1.2). It returns 206 and the first and last byte to send, 416 when
+// no byte of the file is in the range, or 200 to send the whole file: a
+// server may ignore a Range it does not understand, or one that asks for
+// several ranges (§14.2), which would need a multipart body.
+func parseRange(h string, size int64) (status int, first, last int64) {
+	whole := func() (int, int64, int64) { return 200, 0, size - 1 }
+	unit, set, ok := strings.Cut(h, "=")
+	if !ok || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
+		return whole()
+	}
+	ranges := headerList([]string{set})
+	if len(ranges) != 1 {
+		return whole()
+	}
+	from, to, ok := strings.Cut(ranges[0], "-")
+	if !ok {
+		return whole()
+	}
+	if from == "" {
+		n, ok := rangeNumber(to)
+		switch {
+		case !ok:
+			return whole()
+		case n == 0 || size == 0:
+			return 416, 0, 0
+		}
+		return 206, max(0, size-n), size - 1
+	}
+	first, ok = rangeNumber(from)
+	if !ok {
+		return whole()
+	}
+	last = size - 1
+	if to != "" {
+		n, ok := rangeNumber(to)
+		if !ok || n < first {
+			return whole()
+		}
+		last = min(n, size-1)
+	}
+	if first >= size {
+		return 416, 0, 0
+	}
+	return 206, first, last
+}
+
+// rangeNumber reads a byte position: digits only. A number too large for
+// an int64 is larger than any file, and counts as the largest int64.
+func rangeNumber(s string) (int64, bool) {
+	if s == "" || strings.Trim(s, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		n = math.MaxInt64
+	}
+	return n, true
+}
+
+// contentType looks a file's extension up in contentTypes. It ignores case,
+// as "PHOTO.JPG" is a JPEG too. An unknown type goes out as plain bytes,
+// application/octet-stream, which a browser saves rather than shows.
+func contentType(name string) string {
+	if t, ok := contentTypes[strings.ToLower(path.Ext(name))]; ok {
+		return t
+	}
+	return "application/octet-stream"
+}

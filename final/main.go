@@ -1,0 +1,160 @@
+// A static file server with CGI, written by hand over TCP: HTTP/1.1 with
+// connections kept alive and pipelined requests, bodies by length or in
+// chunks, conditional and range requests, folder listings, the calculated
+// pages of stage 8 and CGI/1.1 scripts, from a document root no request can
+// climb out of.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// shutdownGrace is how long requests in flight get to finish once we are
+// told to stop.
+const shutdownGrace = 3 * time.Second
+
+// server holds what every connection needs: the settings, fixed once the
+// server starts, and the connections it has open.
+type server struct {
+	root        *os.Root
+	dir         string // the document root as an absolute path, for CGI
+	cgi         bool
+	cgiTimeout  time.Duration
+	idleTimeout time.Duration // between two requests on a connection
+	headTimeout time.Duration // for a request's head, from its first byte
+	bodyTimeout time.Duration // for its body, from the end of the head
+
+	stopping atomic.Bool // set once: answer what is in flight, take nothing new
+	mu       sync.Mutex
+	conns    map[net.Conn]bool
+}
+
+func main() {
+	s := &server{conns: map[net.Conn]bool{}}
+	bind := flag.String("bind", "127.0.0.1", "address to listen on (0.0.0.0: every network interface)")
+	dir := flag.String("dir", "web", "folder to serve files from (the document root)")
+	flag.BoolVar(&s.cgi, "cgi", true, "run the programs in the folder cgi-bin/ as CGI scripts")
+	flag.DurationVar(&s.cgiTimeout, "cgi-timeout", 10*time.Second, "how long a CGI script may run")
+	flag.DurationVar(&s.idleTimeout, "idle-timeout", 5*time.Second, "how long a connection may wait for its next request")
+	flag.DurationVar(&s.headTimeout, "head-timeout", 10*time.Second, "how long a request's head may take to arrive")
+	flag.DurationVar(&s.bodyTimeout, "body-timeout", 30*time.Second, "how long a request's body may take to arrive")
+	flag.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: %s [-bind ADDR] [-dir DIR] [-cgi=false] [-cgi-timeout D] [PORT]\n", os.Args[0])
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	port := "8000"
+	if flag.NArg() > 1 {
+		flag.Usage()
+		os.Exit(2)
+	}
+	if flag.NArg() == 1 {
+		port = flag.Arg(0)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		fmt.Fprintf(os.Stderr, "bad port %q: give a number from 0 to 65535 (0 lets the system pick one)\n", port)
+		os.Exit(2)
+	}
+	// os.Root opens files only inside this folder: the kernel refuses any
+	// name that leads out of it, through ".." or through a symlink.
+	root, err := os.OpenRoot(*dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cannot serve folder %q: %v (run from the workbook root, or pass -dir DIR)\n", *dir, errors.Unwrap(err))
+		os.Exit(2)
+	}
+	s.root = root
+	if s.dir, err = filepath.Abs(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	// A route that panics, for the tests that show the server survives a
+	// bug. Read once, here: it is not something to switch on by accident.
+	if os.Getenv("WORKBOOK_PANIC_ROUTE") == "1" {
+		routes = append(routes, panicRoute)
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(*bind, port))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	// Port 0 asks the kernel for any free port: print the one we really got.
+	addr := ln.Addr().(*net.TCPAddr)
+	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
+	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
+
+	// Ctrl-C (SIGINT) or SIGTERM: stop taking connections, let the
+	// requests in flight finish, then exit with status 0.
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-stop
+		s.shutdown(ln)
+	}()
+
+	var wg sync.WaitGroup
+	for delay := time.Duration(0); ; {
+		conn, err := ln.Accept()
+		if s.stopping.Load() {
+			if err == nil {
+				conn.Close()
+			}
+			break
+		}
+		if err != nil {
+			// Accept fails for reasons that pass (too many open files, a
+			// client that gave up): wait, longer each time, and go on.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			fmt.Fprintln(os.Stderr, "accept:", err)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		wg.Go(func() { s.serveConn(conn) })
+	}
+
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(shutdownGrace):
+	}
+}
+
+// shutdown stops the accept loop and wakes every connection waiting for a
+// request, so that it closes; connections with a request in flight close
+// once it is answered.
+func (s *server) shutdown(ln net.Listener) {
+	s.stopping.Store(true)
+	ln.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for conn := range s.conns {
+		conn.SetReadDeadline(time.Now())
+	}
+}
+
+// track adds a connection to the open ones, or removes it.
+func (s *server) track(conn net.Conn, open bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if open {
+		s.conns[conn] = true
+	} else {
+		delete(s.conns, conn)
+	}
+}

@@ -1,0 +1,438 @@
+package main
+
+import (
+	"bytes"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+const (
+	// maxLine bounds the request line. A longer one is answered 414 URI
+	// Too Long (RFC 9112 §3): the target is what makes a line long.
+	maxLine = 8 << 10
+	// maxHead bounds the whole head, request line and every header: a
+	// longer one is answered 431 Request Header Fields Too Large (RFC 6585
+	// §5). Without a limit a client could fill our memory one header at a
+	// time.
+	maxHead = 32 << 10
+	// maxChunkLine bounds a chunk-size line with its extensions.
+	maxChunkLine = 4 << 10
+	// maxBody bounds a request body, which we hold in memory whole: 413
+	// Content Too Large (RFC 9110 §15.5.14) beyond it.
+	maxBody = 1 << 20
+)
+
+// knownMethods are the methods of RFC 9110 §9 and PATCH (RFC 5789). A
+// method we know but don't allow on a path gets 405; a method we have never
+// heard of gets 501 (RFC 9110 §9.1).
+var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+
+// request is what we understood of a request.
+type request struct {
+	line    string // the request line as it came, for the log
+	method  string // "GET"
+	target  string // "/index.html"
+	version string // "HTTP/1.1"
+	// header holds each header's values by name, in lower case, because
+	// names ignore case (RFC 9110 §5.1): "Content-Length: 5" is found as
+	// header["content-length"] == []string{"5"}.
+	header map[string][]string
+	body   []byte
+	// hasBody: the head announced a body (Content-Length, even 0, or
+	// Transfer-Encoding), which CGI must be told about.
+	hasBody bool
+	// keepAlive: the client is ready for another request on this
+	// connection once this one is answered (RFC 9112 §9.3).
+	keepAlive bool
+}
+
+// bodyStep says what the next bytes of a body are.
+type bodyStep int
+
+const (
+	bodyData     bodyStep = iota // body bytes: of a Content-Length body, or of the current chunk
+	chunkSize                    // a chunk-size line, "1a;ext=1\r\n"
+	chunkDataEnd                 // the CRLF after a chunk's data
+	chunkTrailer                 // a trailer field line, or the blank line that ends the body
+)
+
+// bodyState is where a body stands between two reads: the decoder is a
+// small state machine, so that a body can arrive in any number of pieces,
+// cut anywhere, even inside "\r\n".
+type bodyState struct {
+	step      bodyStep
+	chunked   bool
+	left      int64 // bytes still to come in this body or this chunk
+	trailer   int   // bytes of trailer seen so far
+	continued bool  // "100 Continue" has been sent
+}
+
+// nextRequest takes the next complete request, body included, off the
+// front of st.buf. It returns nil while the bytes received so far don't
+// make one yet, and a status with the request when they never will: the
+// request must then be answered with that status and the connection closed,
+// as we no longer know where the next request would start.
+func (st *connState) nextRequest() (*request, int) {
+	if st.req == nil {
+		// A server should ignore empty lines before a request line
+		// (RFC 9112 §2.2): some clients send an extra CRLF after a body.
+		for bytes.HasPrefix(st.buf, []byte("\n")) || bytes.HasPrefix(st.buf, []byte("\r\n")) {
+			st.buf = st.buf[bytes.IndexByte(st.buf, '\n')+1:]
+		}
+		n, status := readHead(st.buf)
+		if status != 0 {
+			return &request{line: firstLine(st.buf)}, status
+		}
+		if n == 0 {
+			return nil, 0
+		}
+		req, status := parseRequest(st.buf[:n])
+		st.buf = st.buf[n:]
+		if status == 0 {
+			st.body, status = bodyFraming(&req)
+		}
+		if status != 0 {
+			return &req, status
+		}
+		st.req = &req
+	}
+	done, status := readBody(st)
+	if !done && status == 0 {
+		return nil, 0
+	}
+	req := st.req
+	st.req = nil
+	return req, status
+}
+
+// readHead looks for the end of the request head at the start of buf: the
+// blank line after the request line and the headers (RFC 9112 §2.1). TCP
+// delivers a stream of bytes, not messages: one read may hold half a head,
+// or a head and a half. readHead returns the length of the head, 0 while
+// its end has not arrived yet, or an error status once it is too long to
+// be worth waiting for.
+func readHead(buf []byte) (int, int) {
+	first := true
+	for start := 0; ; {
+		i := bytes.IndexByte(buf[start:], '\n')
+		if i < 0 {
+			break
+		}
+		line := bytes.TrimSuffix(buf[start:start+i], []byte("\r"))
+		if first && len(line) > maxLine {
+			return 0, 414
+		}
+		first = false
+		start += i + 1
+		if start > maxHead {
+			return 0, 431
+		}
+		// Lines end in CRLF, but RFC 9112 §2.2 lets us accept a bare LF
+		// too, which is what nc sends when you type a request by hand.
+		if len(line) == 0 {
+			return start, 0
+		}
+	}
+	if first && len(buf) > maxLine+1 {
+		return 0, 414
+	}
+	if len(buf) > maxHead {
+		return 0, 431
+	}
+	return 0, 0
+}
+
+// firstLine is the start of buf up to its first line end, for the log of a
+// request that could not be read.
+func firstLine(buf []byte) string {
+	line, _, _ := bytes.Cut(buf, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	if len(line) > 200 {
+		return string(line[:200]) + "..."
+	}
+	return string(line)
+}
+
+// parseRequest reads the head: the request line, "GET /index.html
+// HTTP/1.1", a method, a target and a version, one space between each
+// (RFC 9112 §3), then the header lines. It returns 0, or the error status
+// to answer. Anything unusual is a bad request, not something to guess
+// at: two servers that guess differently about one request are how
+// request smuggling attacks work.
+func parseRequest(head []byte) (request, int) {
+	lines := strings.Split(string(head), "\n")
+	req := request{line: strings.TrimSuffix(lines[0], "\r"), header: map[string][]string{}}
+	parts := strings.Split(req.line, " ")
+	if len(parts) != 3 {
+		return req, 400
+	}
+	req.method, req.target, req.version = parts[0], parts[1], parts[2]
+	req.target = originForm(req.target)
+	if !isToken(req.method) || !isTarget(req.target) || !isVersion(req.version) {
+		return req, 400
+	}
+	// A well-formed version that we don't speak: 505 (RFC 9110 §15.6.6).
+	if req.version != "HTTP/1.1" && req.version != "HTTP/1.0" {
+		return req, 505
+	}
+
+	// Each header line is "Name: value" (RFC 9112 §5), with optional
+	// spaces around the value. A line without a colon, or a space before
+	// it ("Host : x"), must be refused (§5.1). So must a line that starts
+	// with a space: that is obs-fold, the old way to continue the line
+	// above, which §5.2 lets a server refuse, and we do.
+	for _, h := range lines[1:] {
+		h = strings.TrimSuffix(h, "\r")
+		if h == "" {
+			continue // the blank line that ends the head
+		}
+		name, value, found := strings.Cut(h, ":")
+		value = strings.Trim(value, " \t")
+		if !found || !isToken(name) || !isFieldValue(value) {
+			return req, 400
+		}
+		name = strings.ToLower(name)
+		req.header[name] = append(req.header[name], value)
+	}
+
+	// HTTP/1.1 requires exactly one valid Host (RFC 9112 §3.2): it names
+	// the site, when one server serves several. More than one is refused
+	// in any version, since two parties could each read a different one.
+	hosts := req.header["host"]
+	if len(hosts) > 1 || len(hosts) == 1 && !isHost(hosts[0]) || len(hosts) == 0 && req.version == "HTTP/1.1" {
+		return req, 400
+	}
+	// We can only meet "Expect: 100-continue" (RFC 9110 §10.1.1).
+	if e := req.header["expect"]; len(e) > 1 || len(e) == 1 && !strings.EqualFold(e[0], "100-continue") {
+		return req, 417
+	}
+
+	// HTTP/1.1 keeps the connection open unless told "close"; HTTP/1.0
+	// closes it unless told "keep-alive" (RFC 9112 §9.3).
+	options := headerList(req.header["connection"])
+	if req.version == "HTTP/1.1" {
+		req.keepAlive = !slices.Contains(options, "close")
+	} else {
+		req.keepAlive = slices.Contains(options, "keep-alive") && !slices.Contains(options, "close")
+	}
+	return req, 0
+}
+
+// originForm turns a target in absolute form, "http://host/path?q", which
+// a server must accept (RFC 9112 §3.2.2), into the usual "/path?q".
+func originForm(target string) string {
+	lower := strings.ToLower(target)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
+		return target
+	}
+	_, rest, _ := strings.Cut(target, "://")
+	if i := strings.IndexAny(rest, "/?"); i >= 0 && rest[i] == '/' {
+		return rest[i:]
+	} else if i >= 0 {
+		return "/" + rest[i:]
+	}
+	return "/"
+}
+
+// headerList splits list-valued headers, "close, Upgrade", into their
+// lower-cased members (RFC 9110 §5.6.1), over every line of the header.
+func headerList(values []string) []string {
+	var list []string
+	for _, v := range values {
+		for _, member := range strings.Split(v, ",") {
+			if member = strings.ToLower(strings.Trim(member, " \t")); member != "" {
+				list = append(list, member)
+			}
+		}
+	}
+	return list
+}
+
+// isToken reports whether s is a token (RFC 9110 §5.6.2), the grammar of
+// method and header names: visible ASCII except the delimiters.
+func isToken(s string) bool {
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isTarget reports whether s is a path we can serve: it starts with "/"
+// and holds only visible ASCII. Anything else in a URL, spaces and
+// non-English letters included, must arrive percent-encoded (RFC 3986).
+func isTarget(s string) bool {
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return strings.HasPrefix(s, "/")
+}
+
+// isVersion reports whether s looks like "HTTP/1.1": the name, a slash, and
+// one digit each side of a dot (RFC 9112 §2.3).
+func isVersion(s string) bool {
+	return len(s) == 8 && strings.HasPrefix(s, "HTTP/") &&
+		isDigit(s[5]) && s[6] == '.' && isDigit(s[7])
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// isFieldValue reports whether s may be a header's value (RFC 9110 §5.5):
+// no control characters but tab. A CR or NUL inside a value is how
+// headers get smuggled past a proxy that reads them differently.
+func isFieldValue(s string) bool {
+	for _, c := range []byte(s) {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// isHost reports whether s may be a Host value: a name, an IPv4 address or
+// a bracketed IPv6 address, and an optional port (RFC 9110 §7.2).
+func isHost(s string) bool {
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || isDigit(c) || strings.IndexByte("-._~!$&'()*+,;=:[]%", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// bodyFraming decides, from the head, where the body will end (RFC 9112
+// §6.3). This is the one place where a mistake lets an attacker hide a
+// second request inside the first one's body (request smuggling), so any
+// doubt is a 400, and the connection closes.
+func bodyFraming(req *request) (bodyState, int) {
+	codings := headerList(req.header["transfer-encoding"])
+	lengths := req.header["content-length"]
+	req.hasBody = len(codings) > 0 || len(lengths) > 0
+	if len(req.header["transfer-encoding"]) > 0 {
+		// Both framings at once, or a Transfer-Encoding in HTTP/1.0,
+		// which did not have it: faulty framing (§6.1, §6.3).
+		if len(lengths) > 0 || req.version == "HTTP/1.0" || len(codings) == 0 {
+			return bodyState{}, 400
+		}
+		// Only chunked says where the body ends, so it must come last.
+		if codings[len(codings)-1] != "chunked" {
+			return bodyState{}, 400
+		}
+		// gzip and the like before chunked: we can't decode them (§6.1).
+		if len(codings) > 1 {
+			return bodyState{}, 501
+		}
+		return bodyState{step: chunkSize, chunked: true}, 0
+	}
+	if len(lengths) == 0 {
+		return bodyState{}, 0 // no Content-Length, no body (§6.3)
+	}
+	// Only digits: ParseUint refuses "-1", "+5", " 5" and "0x10". Two
+	// lengths, even equal ones ("5, 5"), are refused: which one would we
+	// believe?
+	n, err := strconv.ParseUint(lengths[0], 10, 63)
+	if err != nil || len(lengths) > 1 {
+		return bodyState{}, 400
+	}
+	if n > maxBody {
+		return bodyState{}, 413
+	}
+	return bodyState{step: bodyData, left: int64(n)}, 0
+}
+
+// readBody moves the body bytes that have arrived from st.buf into
+// st.req.body. It reports whether the body is complete, or the error
+// status when it can't be read. A chunked body (RFC 9112 §7.1) is a series
+// of chunks, each its size in hex and its bytes, then a chunk of size 0,
+// optional trailer fields and a blank line:
+//
+//	5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\nTrailer: x\r\n\r\n
+func readBody(st *connState) (bool, int) {
+	b := &st.body
+	for {
+		switch b.step {
+		case bodyData:
+			n := min(b.left, int64(len(st.buf)))
+			st.req.body = append(st.req.body, st.buf[:n]...)
+			st.buf = st.buf[n:]
+			b.left -= n
+			if b.left > 0 {
+				return false, 0
+			}
+			if !b.chunked {
+				return true, 0
+			}
+			b.step = chunkDataEnd
+		case chunkSize:
+			line, ok, status := chunkLine(st)
+			if !ok {
+				return false, status
+			}
+			// The size is hex digits; extensions (";name=value") may follow,
+			// and mean nothing to us. ParseUint, given base 16, refuses
+			// signs and "0x".
+			size, ext, _ := strings.Cut(line, ";")
+			n, err := strconv.ParseUint(strings.TrimRight(size, " \t"), 16, 63)
+			if err != nil || !isFieldValue(ext) {
+				return false, 400
+			}
+			if n > maxBody-uint64(len(st.req.body)) {
+				return false, 413
+			}
+			b.step, b.left = bodyData, int64(n)
+			if n == 0 {
+				b.step = chunkTrailer
+			}
+		case chunkDataEnd:
+			if len(st.buf) < 2 {
+				return false, 0
+			}
+			if string(st.buf[:2]) != "\r\n" {
+				return false, 400 // the chunk is longer than its size said
+			}
+			st.buf = st.buf[2:]
+			b.step = chunkSize
+		case chunkTrailer:
+			line, ok, status := chunkLine(st)
+			if !ok {
+				return false, status
+			}
+			if line == "" {
+				return true, 0
+			}
+			// Trailer fields come after the body, too late for most uses;
+			// we check their form and drop them (RFC 9110 §6.5.1).
+			name, value, found := strings.Cut(line, ":")
+			if b.trailer += len(line); !found || !isToken(name) || !isFieldValue(strings.Trim(value, " \t")) {
+				return false, 400
+			}
+			if b.trailer > maxHead {
+				return false, 431
+			}
+		}
+	}
+}
+
+// chunkLine takes one line of a chunked body off st.buf, without its line
+// end. Here a line must end in CRLF: a bare LF, tolerated in the head, is
+// refused inside chunked framing, where servers that disagree on it can
+// be made to read a smuggled request (CVE-2025-22871).
+func chunkLine(st *connState) (string, bool, int) {
+	i := bytes.IndexByte(st.buf, '\n')
+	if i < 0 {
+		if len(st.buf) > maxChunkLine {
+			return "", false, 400
+		}
+		return "", false, 0
+	}
+	line := st.buf[:i]
+	if i == 0 || line[i-1] != '\r' || i > maxChunkLine {
+		return "", false, 400
+	}
+	st.buf = st.buf[i+1:]
+	return string(line[:i-1]), true, 0
+}
