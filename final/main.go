@@ -66,8 +66,9 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bad port %q: give a number from 0 to 65535 (0 lets the system pick one)\n", port)
 		os.Exit(2)
 	}
-	// os.Root opens files only inside this folder: the kernel refuses any
-	// name that leads out of it, through ".." or through a symlink.
+	// os.Root opens files only inside this folder: it refuses any name
+	// that leads out of it, through ".." or through a symlink, even one
+	// made after we checked the name.
 	root, err := os.OpenRoot(*dir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot serve folder %q: %v (run from the workbook root, or pass -dir DIR)\n", *dir, errors.Unwrap(err))
@@ -89,13 +90,9 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	// Port 0 asks the kernel for any free port: print the one we really got.
-	addr := ln.Addr().(*net.TCPAddr)
-	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
-	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
-
 	// Ctrl-C (SIGINT) or SIGTERM: stop taking connections, let the
-	// requests in flight finish, then exit with status 0.
+	// requests in flight finish, then exit with status 0. Catch it before
+	// saying we are ready: a Ctrl-C may come the moment we do.
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	go func() {
@@ -103,6 +100,17 @@ func main() {
 		s.shutdown(ln)
 	}()
 
+	// Port 0 asks the kernel for any free port: print the one we really got.
+	addr := ln.Addr().(*net.TCPAddr)
+	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
+	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
+
+	s.acceptLoop(ln)
+}
+
+// acceptLoop gives each connection a goroutine of its own until shutdown,
+// then waits, for shutdownGrace at most, for the requests in flight.
+func (s *server) acceptLoop(ln net.Listener) {
 	var wg sync.WaitGroup
 	for delay := time.Duration(0); ; {
 		conn, err := ln.Accept()
