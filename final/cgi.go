@@ -59,6 +59,16 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	if status != 0 {
 		return sendError(w, status)
 	}
+	// PATH_INFO reaches the script decoded (RFC 3875 §4.1.5), so
+	// "%0d%0a" in the URL would be a real CR LF in it: a script that
+	// echoes it into a header line would let the client add headers of
+	// its own (response splitting). §4.1.5 lets us refuse such a value.
+	if !isFieldValue(pathInfo) {
+		return sendError(w, 400)
+	}
+	// From here on we wait for the script, not for the client: an event
+	// loop must hand this connection to a goroutine of its own.
+	blocking(w.conn)
 
 	// The script gets a deadline: one that loops or waits for ever would
 	// otherwise hold the connection, and a process, for ever.
@@ -68,8 +78,11 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	cmd.Dir = filepath.Dir(cmd.Path) // the script's folder (RFC 3875 §7.2)
 	cmd.Env = cgiEnv(s, w.conn, req, script, pathInfo)
 	// The body goes to stdin (§4.2). exec feeds it from a goroutine, so a
-	// script that never reads it can't block us.
-	cmd.Stdin = bytes.NewReader(req.body)
+	// script that never reads it can't block us. Without a body, stdin is
+	// /dev/null: no pipe and no goroutine to make, for most requests.
+	if len(req.body) > 0 {
+		cmd.Stdin = bytes.NewReader(req.body)
+	}
 	stderr := &prefixWriter{prefix: script + ": "}
 	cmd.Stderr = stderr
 	defer stderr.flush()
@@ -131,6 +144,10 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	if length < 0 {
 		if _, err := io.Copy(w, out); err != nil || ctx.Err() != nil {
 			w.abort() // killed halfway through: the client must know
+			// Or the client has gone, and nobody reads the script's
+			// output: it would block on a full pipe, and we in wait(),
+			// until the CGI timeout. Kill it now.
+			cancel()
 		}
 	}
 	return status
@@ -165,7 +182,7 @@ func findScript(root *os.Root, name string) (script, pathInfo string, status int
 
 // cgiEnv makes the script's environment: the meta-variables of RFC 3875
 // §4.1, a few that servers commonly add, and PATH. Nothing else of ours.
-func cgiEnv(s *server, conn net.Conn, req *request, script, pathInfo string) []string {
+func cgiEnv(s *server, conn Conn, req *request, script, pathInfo string) []string {
 	_, query, _ := strings.Cut(req.target, "?")
 	remoteAddr, remotePort, _ := net.SplitHostPort(conn.RemoteAddr().String())
 	serverAddr, serverPort, _ := net.SplitHostPort(conn.LocalAddr().String())
@@ -212,10 +229,14 @@ func cgiEnv(s *server, conn net.Conn, req *request, script, pathInfo string) []s
 	//   - names with "_": "X_Forwarded_For" and "X-Forwarded-For" would
 	//     both become HTTP_X_FORWARDED_FOR, and the client could pass off
 	//     one as the other;
-	//   - Transfer-Encoding: the script gets the body decoded.
+	//   - Transfer-Encoding: the script gets the body decoded;
+	//   - Authorization and Proxy-Authorization: passwords, which the
+	//     RFC says a server SHOULD keep from scripts (as Apache does
+	//     unless told CGIPassAuth On).
 	for name, values := range req.header {
 		if name == "content-type" || name == "content-length" || name == "proxy" ||
-			name == "transfer-encoding" || strings.Contains(name, "_") {
+			name == "transfer-encoding" || name == "authorization" || name == "proxy-authorization" ||
+			strings.Contains(name, "_") {
 			continue
 		}
 		separator := ", "

@@ -38,9 +38,39 @@ type connState struct {
 	deadline time.Time // when the head or body now arriving must be complete
 }
 
+// Conn is what handleConnection needs of a connection, and no more. A
+// *net.TCPConn is one, in the sequential and goroutine modes, where Read
+// waits for bytes and Write for the client to take them. The event loop's
+// evConn is another: its Read returns what has arrived, perhaps nothing
+// (0, nil), and its Write queues the bytes for the loop to send when the
+// socket can take them. Files go out through io.Copy(conn, file): a
+// connection that can send them better (sendfile(2)) implements
+// io.ReaderFrom, as *net.TCPConn does.
+type Conn interface {
+	Read(p []byte) (int, error)
+	Write(p []byte) (int, error)
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
+}
+
+// blocking tells conn that its handler is about to wait for something
+// other than the client: a CGI script, which may take seconds. The event
+// loop's connections then give the loop to another goroutine, so that the
+// wait stalls no other connection. A *net.TCPConn has a goroutine, or the
+// whole server, to itself, and need not know.
+func blocking(conn Conn) {
+	if b, ok := conn.(interface{ blocking() }); ok {
+		b.blocking()
+	}
+}
+
 // serveConn serves one connection, from the first byte to the close: it
-// calls handleConnection until that says to close. Each connection has a
-// goroutine of its own, so a slow client holds up nobody else.
+// calls handleConnection until that says to close. Each call waits in
+// conn.Read for the client's next bytes; in the goroutine mode every
+// connection has a goroutine of its own to wait in, in the sequential
+// mode the whole server waits.
 func (s *server) serveConn(conn net.Conn) {
 	s.track(conn, true)
 	defer s.track(conn, false)
@@ -58,17 +88,21 @@ func (s *server) serveConn(conn net.Conn) {
 // that is now complete (a client may send several without waiting:
 // pipelining, RFC 9112 §9.3.2), and returns whether to close the
 // connection, with the state to pass to the next call. It never waits for
-// a whole request: a request's bytes may take many calls to arrive.
-func (s *server) handleConnection(conn net.Conn, st connState) (bool, connState) {
+// a whole request: a request's bytes may take many calls to arrive. Only
+// st says where the connection stands, so the same function serves the
+// three modes: called in a loop (sequential, goroutines) or by an event
+// loop when conn has bytes, or its deadline has passed (eventloop).
+func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	// Deadlines: an idle connection is closed after a while, so that
 	// browsers' spare connections don't pile up; and a request must
 	// arrive in time, head and then body, or a client sending one byte
 	// every few seconds (slowloris) could hold the connection for ever.
-	deadline := st.deadline
-	if st.phase == idle {
-		deadline = time.Now().Add(s.idleTimeout)
+	// The idle clock starts with the first call after an answer, and
+	// keeps running through calls that read nothing (the event loop's).
+	if st.phase == idle && st.deadline.IsZero() {
+		st.deadline = time.Now().Add(s.idleTimeout)
 	}
-	conn.SetReadDeadline(deadline)
+	conn.SetReadDeadline(st.deadline)
 	// Checked after setting the deadline: shutdown sets stopping, then
 	// moves every deadline to now, so one or the other stops us.
 	if st.phase == idle && s.stopping.Load() {
@@ -90,7 +124,7 @@ func (s *server) handleConnection(conn net.Conn, st connState) (bool, connState)
 		if req == nil {
 			break
 		}
-		st.phase = idle
+		st.phase, st.deadline = idle, time.Time{}
 		if !s.answer(conn, req, status) {
 			return true, st
 		}
@@ -124,7 +158,7 @@ func (s *server) handleConnection(conn net.Conn, st connState) (bool, connState)
 // answer answers one request, or, when status is not 0, the error that
 // stopped us from reading it, logs it, and reports whether the connection
 // can take another request.
-func (s *server) answer(conn net.Conn, req *request, status int) (keep bool) {
+func (s *server) answer(conn Conn, req *request, status int) (keep bool) {
 	w := &response{
 		conn:      conn,
 		req:       req,

@@ -15,7 +15,7 @@ import (
 // http.server (the Common Log Format, less the size):
 //
 //	127.0.0.1 - - [22/Nov/2026 01:22:04] "GET /index.html HTTP/1.1" 200 -
-func logRequest(conn net.Conn, req *request, status int) {
+func logRequest(conn Conn, req *request, status int) {
 	host, _, _ := net.SplitHostPort(conn.RemoteAddr().String())
 	now := time.Now().Format("02/Jan/2006 15:04:05")
 	// strconv.Quote escapes control characters: a request line holding

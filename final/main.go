@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -38,6 +39,15 @@ type server struct {
 	stopping atomic.Bool // set once: answer what is in flight, take nothing new
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
+	wakers   []func() // called by shutdown: how an event loop hears of it
+}
+
+// serveModes are the three ways to run handleConnection, for -serve. Each
+// serves ln until shutdown.
+var serveModes = map[string]func(s *server, ln net.Listener){
+	"sequential": (*server).serveSequential, // one connection at a time
+	"goroutines": (*server).acceptLoop,      // a goroutine per connection
+	"eventloop":  (*server).eventLoop,       // one goroutine, epoll (eventloop_linux.go)
 }
 
 func main() {
@@ -49,8 +59,9 @@ func main() {
 	flag.DurationVar(&s.idleTimeout, "idle-timeout", 5*time.Second, "how long a connection may wait for its next request")
 	flag.DurationVar(&s.headTimeout, "head-timeout", 10*time.Second, "how long a request's head may take to arrive")
 	flag.DurationVar(&s.bodyTimeout, "body-timeout", 30*time.Second, "how long a request's body may take to arrive")
+	mode := flag.String("serve", "goroutines", "how to serve connections: sequential, goroutines or eventloop")
 	flag.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: %s [-bind ADDR] [-dir DIR] [-cgi=false] [-cgi-timeout D] [PORT]\n", os.Args[0])
+		fmt.Fprintf(os.Stderr, "usage: %s [-bind ADDR] [-dir DIR] [-cgi=false] [-cgi-timeout D] [-serve MODE] [PORT]\n", os.Args[0])
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -64,6 +75,15 @@ func main() {
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		fmt.Fprintf(os.Stderr, "bad port %q: give a number from 0 to 65535 (0 lets the system pick one)\n", port)
+		os.Exit(2)
+	}
+	serve, ok := serveModes[*mode]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "bad -serve %q: give sequential, goroutines or eventloop\n", *mode)
+		os.Exit(2)
+	}
+	if *mode == "eventloop" && !eventLoopSupported {
+		fmt.Fprintf(os.Stderr, "eventloop: not supported on %s (Linux only): use -serve goroutines\n", runtime.GOOS)
 		os.Exit(2)
 	}
 	// os.Root opens files only inside this folder: it refuses any name
@@ -105,30 +125,37 @@ func main() {
 	link := "http://" + net.JoinHostPort(addr.IP.String(), strconv.Itoa(addr.Port)) + "/"
 	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
 
-	s.acceptLoop(ln)
+	serve(s, ln)
+	if !s.stopping.Load() {
+		os.Exit(1) // it gave up on its own, and said why on stderr
+	}
+}
+
+// serveSequential is the blocking server of the sockets lecture: accept a
+// connection, call the handler until it says to close, accept the next.
+// While one client is served, the others wait in the kernel's queue of
+// connections not yet accepted (the listen backlog).
+func (s *server) serveSequential(ln net.Listener) {
+	for {
+		conn, ok := s.accept(ln)
+		if !ok {
+			return
+		}
+		s.serveConn(conn)
+	}
 }
 
 // acceptLoop gives each connection a goroutine of its own until shutdown,
-// then waits, for shutdownGrace at most, for the requests in flight.
+// then waits, for shutdownGrace at most, for the requests in flight. It is
+// serveSequential with one word more: go (here wg.Go, which also counts
+// the goroutines, so that we can wait for them).
 func (s *server) acceptLoop(ln net.Listener) {
 	var wg sync.WaitGroup
-	for delay := time.Duration(0); ; {
-		conn, err := ln.Accept()
-		if s.stopping.Load() {
-			if err == nil {
-				conn.Close()
-			}
+	for {
+		conn, ok := s.accept(ln)
+		if !ok {
 			break
 		}
-		if err != nil {
-			// Accept fails for reasons that pass (too many open files, a
-			// client that gave up): wait, longer each time, and go on.
-			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			fmt.Fprintln(os.Stderr, "accept:", err)
-			time.Sleep(delay)
-			continue
-		}
-		delay = 0
 		wg.Go(func() { s.serveConn(conn) })
 	}
 
@@ -143,6 +170,28 @@ func (s *server) acceptLoop(ln net.Listener) {
 	}
 }
 
+// accept waits for the next connection. It reports false once shutdown has
+// begun.
+func (s *server) accept(ln net.Listener) (net.Conn, bool) {
+	for delay := time.Duration(0); ; {
+		conn, err := ln.Accept()
+		if s.stopping.Load() {
+			if err == nil {
+				conn.Close()
+			}
+			return nil, false
+		}
+		if err == nil {
+			return conn, true
+		}
+		// Accept fails for reasons that pass (too many open files, a
+		// client that gave up): wait, longer each time, and go on.
+		delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+		fmt.Fprintln(os.Stderr, "accept:", err)
+		time.Sleep(delay)
+	}
+}
+
 // shutdown stops the accept loop and wakes every connection waiting for a
 // request, so that it closes; connections with a request in flight close
 // once it is answered.
@@ -153,6 +202,9 @@ func (s *server) shutdown(ln net.Listener) {
 	defer s.mu.Unlock()
 	for conn := range s.conns {
 		conn.SetReadDeadline(time.Now())
+	}
+	for _, wake := range s.wakers {
+		wake()
 	}
 }
 

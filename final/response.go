@@ -5,9 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"strings"
+	"strconv"
 	"time"
 )
 
@@ -70,7 +69,7 @@ var errAborted = errors.New("response aborted")
 // response is one response on its way to the client. Every byte goes out
 // through its send method, in one place, where the write deadline is set.
 type response struct {
-	conn      net.Conn
+	conn      Conn
 	req       *request
 	noBody    bool  // headers only: a HEAD (RFC 9110 §9.3.2), a 204 or a 304
 	keepAlive bool  // false: "Connection: close", and we close after it
@@ -88,7 +87,7 @@ func (w *response) send(p []byte) error {
 }
 
 // send writes p to conn, within writeTimeout.
-func send(conn net.Conn, p []byte) error {
+func send(conn Conn, p []byte) error {
 	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	_, err := conn.Write(p)
 	return err
@@ -157,27 +156,49 @@ func sendError(w *response, status int, header ...string) int {
 		Status int
 		Text   string
 	}{status, statusText[status]})
-	writeHead(w, status, "text/html; charset=utf-8", int64(body.Len()), header...)
-	w.Write(body.Bytes())
+	writeResponse(w, status, "text/html; charset=utf-8", body.Bytes(), header...)
 	return status
 }
 
+// writeResponse sends a whole response whose body is in memory: the head
+// and the body in one write. Two writes would cost two system calls, and
+// often two TCP packets where one would do.
+func writeResponse(w *response, status int, contentType string, body []byte, header ...string) error {
+	// One allocation: room for a head of the usual size, and the body.
+	p := make([]byte, 0, 512+len(body))
+	p = appendHead(w, p, status, contentType, int64(len(body)), header...)
+	if !w.noBody {
+		p = append(p, body...)
+	}
+	return w.send(p)
+}
+
 // writeHead sends the status line and the headers, then the blank line that
-// ends them (RFC 9112 §2.1). Every line ends in CRLF, "\r\n": a bare "\n"
-// is the classic slip here, and strict clients refuse it.
+// ends them, and leaves the body to Write or sendFile.
 //
 // length is the body's length, or -1 when it is not known in advance.
 // Extra header lines, such as "Allow: GET", come after the ones every
 // response has.
 func writeHead(w *response, status int, contentType string, length int64, header ...string) error {
+	return w.send(appendHead(w, nil, status, contentType, length, header...))
+}
+
+// appendHead appends the head of the response to p (RFC 9112 §2.1): the
+// status line, the headers, each line ending in CRLF, "\r\n" (a bare "\n"
+// is the classic slip here, and strict clients refuse it), and the blank
+// line. It is built with append into one slice, rather than with
+// fmt.Fprintf line by line: it is made for every response.
+func appendHead(w *response, p []byte, status int, contentType string, length int64, header ...string) []byte {
 	w.status = status
-	var b strings.Builder
 	// We answer in HTTP/1.1 whatever the request's version: a server
 	// sends the highest version it speaks (RFC 9110 §6.2).
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", status, statusText[status])
-	fmt.Fprintf(&b, "Date: %s\r\n", time.Now().UTC().Format(timeFormat))
+	p = append(p, "HTTP/1.1 "...)
+	p = strconv.AppendInt(p, int64(status), 10)
+	p = append(p, " "+statusText[status]+"\r\nDate: "...)
+	p = time.Now().UTC().AppendFormat(p, timeFormat)
+	p = append(p, "\r\n"...)
 	if contentType != "" {
-		fmt.Fprintf(&b, "Content-Type: %s\r\n", contentType)
+		p = append(p, "Content-Type: "+contentType+"\r\n"...)
 	}
 	switch {
 	case status == 204 || status == 304:
@@ -186,11 +207,13 @@ func writeHead(w *response, status int, contentType string, length int64, header
 	case length >= 0:
 		// Content-Length says where the body ends, so the connection can
 		// carry the next response. It counts bytes, not characters.
-		fmt.Fprintf(&b, "Content-Length: %d\r\n", length)
+		p = append(p, "Content-Length: "...)
+		p = strconv.AppendInt(p, length, 10)
+		p = append(p, "\r\n"...)
 	case w.req.version == "HTTP/1.1":
 		// Length unknown: send the body in chunks, each with its size,
 		// and the connection stays usable (RFC 9112 §7.1).
-		b.WriteString("Transfer-Encoding: chunked\r\n")
+		p = append(p, "Transfer-Encoding: chunked\r\n"...)
 		w.chunked = true
 	default:
 		// An HTTP/1.0 client knows no chunks: the body ends when we
@@ -198,14 +221,13 @@ func writeHead(w *response, status int, contentType string, length int64, header
 		w.keepAlive = false
 	}
 	if !w.keepAlive {
-		b.WriteString("Connection: close\r\n")
+		p = append(p, "Connection: close\r\n"...)
 	} else if w.req.version == "HTTP/1.0" {
 		// HTTP/1.0 closes by default: say that we don't.
-		b.WriteString("Connection: keep-alive\r\n")
+		p = append(p, "Connection: keep-alive\r\n"...)
 	}
 	for _, h := range header {
-		b.WriteString(h + "\r\n")
+		p = append(p, h+"\r\n"...)
 	}
-	b.WriteString("\r\n")
-	return w.send([]byte(b.String()))
+	return append(p, "\r\n"...)
 }

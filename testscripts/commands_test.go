@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -33,6 +34,7 @@ func commands() map[string]cmdFunc {
 		"exitcode":    cmdExitcode,
 		"console":     cmdConsole,
 		"send":        cmdSend,
+		"hold":        cmdHold,
 		"client":      cmdClient,
 		"expect":      cmdExpect,
 		"random":      cmdRandom,
@@ -77,7 +79,7 @@ func (st *scriptState) transcript(ts *testscript.TestScript, subject, should str
 		stage:   st.stage.name,
 		subject: subject,
 		should:  should,
-		script:  st.stage.name + "/" + ts.Name() + ".txtar",
+		script:  st.stage.folder() + "/" + ts.Name() + ".txtar",
 		seed:    st.seed,
 	}
 }
@@ -145,13 +147,16 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	for len(args) > 0 && envAssign.MatchString(args[0]) {
 		env, args = append(env, args[0]), args[1:]
 	}
+	if st.stage.mode != "" {
+		args = append([]string{"-serve", st.stage.mode}, args...)
+	}
 	srv, err := startServer(st.stage.bin, env, ts.MkAbs("."), args)
 	if err != nil {
 		ts.Fatalf("serve: cannot start %s: %v", st.stage.bin, err)
 	}
 	st.srv = srv
 	ts.Defer(srv.kill)
-	runLine := strings.Join(append([]string{"go run ./" + st.stage.name, "-bind 127.0.0.1"}, append(quoteAll(args), "0")...), " ")
+	runLine := strings.Join(append([]string{"go run ./" + st.stage.folder(), "-bind 127.0.0.1"}, append(quoteAll(args), "0")...), " ")
 	if neg {
 		refuseToServe(ts, st, srv, runLine)
 		return
@@ -261,7 +266,7 @@ func cmdStopServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("stop-server: no server; use serve first")
 	}
 	tr := st.transcript(ts, "Ctrl-C", "stop the server with exit status 0")
-	tr.tryIt = fmt.Sprintf("cd %s && go build -o server . && ./server 0   # then press Ctrl-C, and: echo $?", st.stage.name)
+	tr.tryIt = fmt.Sprintf("cd %s && go build -o server . && ./server 0   # then press Ctrl-C, and: echo $?", st.stage.folder())
 	switch {
 	case !srv.running():
 		tr.lines = []string{fmt.Sprintf("the server had already exited (%s) before Ctrl-C", srv.status())}
@@ -369,6 +374,24 @@ func cmdConsole(ts *testscript.TestScript, neg bool, args []string) {
 	tr.hints = []string{"the console is everything the server printed, stdout and stderr: compare the lines below with the pattern."}
 	tr.console = srv.consoleTail(20)
 	ts.Fatalf("%s", tr)
+}
+
+// hold [PIECE...]: a connection that writes the pieces, then stays open,
+// unread, until the script ends: a client taking its time.
+func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "hold")
+	conn, err := net.DialTimeout("tcp", hostport(ts, "hold"), 5*time.Second)
+	if err != nil {
+		ts.Fatalf("hold: cannot connect: %v", err)
+	}
+	ts.Defer(func() { conn.Close() })
+	for _, a := range args {
+		b, err := unescape(a)
+		if err != nil {
+			ts.Fatalf("hold: %v", err)
+		}
+		conn.Write(b)
+	}
 }
 
 // send [-keep] [-pause DUR] [-timeout DUR] PIECE...: raw bytes over a new

@@ -99,6 +99,12 @@
 // work too, like nc (cut after 16 KiB, so that a failing script's log stays
 // readable: check big bodies with expect body-file).
 //
+//	hold [PIECE...]
+//
+// Opens a connection to HOSTPORT, writes the pieces, and leaves it open,
+// reading nothing, until the script ends: a client that takes its time,
+// while the next commands are other clients.
+//
 //	client [-method M] [-data TEXT] [-header 'K: V']... PATH
 //
 // A request with Go's net/http client to URL+PATH: a new transport, no
@@ -106,6 +112,15 @@
 // chased). A client error (a malformed response, EOF) fails at once. The
 // body goes to stdout, like curl (cut after 16 KiB, as for send). The expect commands check the response
 // (the body as the client decoded it).
+//
+// # Serving modes
+//
+// final's scripts run once per serving mode: TestStages/final (the
+// default, goroutines), final-eventloop and final-sequential, each started
+// with -serve MODE. The conditions [goroutines], [eventloop] and
+// [sequential] say which mode a script runs against:
+//
+//	[sequential] skip 'needs two clients served at once'
 //
 // # Checks on the last send or client
 //

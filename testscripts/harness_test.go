@@ -34,6 +34,8 @@ type stage struct {
 	env      []string // extra environment for the server (the self-test's fake)
 	buildOK  bool
 	buildMsg string // the compiler's output when the build failed
+	mode     string // final's -serve MODE; "" for its default
+	base     *stage // the stage whose binary and scripts a mode shares
 
 	mu           sync.Mutex
 	ran, failed  int
@@ -56,6 +58,11 @@ var (
 	stages     []*stage // in workbook order
 	setupErr   error    // a problem found by TestMain, reported by TestStages
 	stageDirRE = regexp.MustCompile(`^stage([0-9]+)_\w+$`)
+	// finalModes are final's ways to serve (-serve MODE). Its scripts run
+	// once per mode, each a row of the summary: final (the default,
+	// goroutines), final-eventloop, final-sequential. A script checks the
+	// mode with a condition: [sequential] skip 'needs two clients at once'.
+	finalModes = []string{"goroutines", "eventloop", "sequential"}
 )
 
 func TestMain(m *testing.M) {
@@ -71,7 +78,7 @@ func TestMain(m *testing.M) {
 		}
 		root = filepath.Dir(wd)
 		stages, setupErr = discover(root, os.Getenv("WORKBOOK_GRADE"))
-		if stages = selectStages(stages); len(stages) > 0 {
+		if stages = selectStages(withModes(stages)); len(stages) > 0 {
 			binDir, err := os.MkdirTemp("", "workbook-grader-")
 			if err != nil {
 				fmt.Fprintln(os.Stderr, err)
@@ -136,6 +143,29 @@ func discover(root, override string) ([]*stage, error) {
 		}
 	}
 	return found, nil
+}
+
+// withModes adds a stage for each of final's other serving modes, right
+// after final.
+func withModes(all []*stage) []*stage {
+	i := slices.IndexFunc(all, func(s *stage) bool { return s.name == "final" })
+	if i < 0 {
+		return all
+	}
+	final := all[i]
+	for j, mode := range finalModes[1:] {
+		s := &stage{name: "final-" + mode, src: final.src, hasMain: final.hasMain, mode: mode, base: final}
+		all = slices.Insert(all, i+1+j, s)
+	}
+	return all
+}
+
+// folder is the stage's folder name, and that of its scripts.
+func (s *stage) folder() string {
+	if s.base != nil {
+		return s.base.name
+	}
+	return s.name
 }
 
 // stageOrder sorts stage2 before stage10, and final last.
@@ -205,10 +235,15 @@ func selectStages(all []*stage) []*stage {
 func buildAll(stages []*stage, binDir string) {
 	sem := make(chan struct{}, 2)
 	var wg sync.WaitGroup
+	var built []*stage
 	for _, s := range stages {
-		if !s.hasMain {
+		if s.base != nil {
+			s = s.base // a mode of final: build final, once
+		}
+		if !s.hasMain || slices.Contains(built, s) {
 			continue
 		}
+		built = append(built, s)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -218,6 +253,11 @@ func buildAll(stages []*stage, binDir string) {
 		}()
 	}
 	wg.Wait()
+	for _, s := range stages {
+		if b := s.base; b != nil {
+			s.bin, s.buildOK, s.buildMsg = b.bin, b.buildOK, b.buildMsg
+		}
+	}
 }
 
 // displayDir is the stage's folder as a student would cd to it from the
@@ -290,7 +330,7 @@ func TestStages(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) {
 			t.Parallel()
 			s.tested = true
-			dir := filepath.Join("testdata", s.name)
+			dir := filepath.Join("testdata", s.folder())
 			scripts, _ := filepath.Glob(filepath.Join(dir, "*.txtar"))
 			switch {
 			case len(scripts) == 0:
@@ -336,6 +376,17 @@ func scriptParams(t *testing.T, s *stage) testscript.Params {
 			env.Setenv("WEB", filepath.Join(root, "web"))
 			env.Values[stateKey{}] = newScriptState(s)
 			return nil
+		},
+		// [goroutines], [eventloop], [sequential]: final's serving mode.
+		Condition: func(cond string) (bool, error) {
+			if !slices.Contains(finalModes, cond) {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			mode := s.mode
+			if mode == "" {
+				mode = finalModes[0]
+			}
+			return s.folder() == "final" && cond == mode, nil
 		},
 	}
 	if deadline, ok := t.Deadline(); ok {
