@@ -1,0 +1,354 @@
+package main
+
+// BenchmarkVsNetHTTP measures final side by side with Go's own net/http on
+// the same files, with the same client: see "How fast" in README.md.
+//
+//	go test ./final -run '^$' -bench VsNetHTTP -benchtime 1x
+//
+// It reports requests per second for each server and their ratio, never
+// a pass or a fail: a timing assertion would fail on a busy laptop.
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/cgi"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+var (
+	vsTime      = flag.Duration("vs.time", time.Second, "BenchmarkVsNetHTTP: how long each round drives one server")
+	vsRounds    = flag.Int("vs.rounds", 3, "BenchmarkVsNetHTTP: rounds per case, the servers taking turns; the median counts")
+	vsConns     = flag.Int("vs.conns", 32, "BenchmarkVsNetHTTP: concurrent keep-alive connections")
+	vsIdle      = flag.Int("vs.idle", 2000, "BenchmarkVsNetHTTP: idle connections for the memory measure")
+	vsInProcess = flag.Bool("vs.inprocess", false, "BenchmarkVsNetHTTP: run the servers inside the test process, so -cpuprofile sees them")
+)
+
+// benchCase is one kind of request, sent again and again.
+type benchCase struct {
+	name   string
+	target string
+	header string // extra header lines, each ending in "\r\n"
+	status int    // the status both servers must answer
+}
+
+// modTime is the time of every file of the benchmark's site: a 304 needs a
+// date to send in If-Modified-Since.
+var modTime = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+var benchCases = []benchCase{
+	{"1KiB", "/1k.txt", "", 200},
+	{"1MiB", "/1m.txt", "", 200},
+	{"listing100", "/dir100/", "", 200},
+	{"304", "/1k.txt", "If-Modified-Since: " + modTime.Format(timeFormat) + "\r\n", 304},
+	{"cgi", "/cgi-bin/hello.sh", "", 200},
+}
+
+// serverUnderTest is one contestant: a name for the results, and how to
+// start it on a document root. To add one (another serving mode, say),
+// add a line to contenders.
+type serverUnderTest struct {
+	name  string
+	start func(b *testing.B, root string) running
+}
+
+// running is a started server: where it listens, how much memory it holds
+// now, in bytes, and, for a server in a process of its own, how much CPU
+// time it has used so far (nil otherwise).
+type running struct {
+	name   string
+	addr   string
+	memory func() uint64
+	cpu    func() time.Duration
+}
+
+// contenders are the servers every case is run against; the first is the
+// baseline the others are divided by.
+func contenders() []serverUnderTest {
+	if *vsInProcess {
+		return []serverUnderTest{
+			{"nethttp", startNetHTTPHere},
+			{"final", startFinalHere},
+		}
+	}
+	return []serverUnderTest{
+		{"nethttp", startNetHTTPProcess},
+		{"final", startFinalProcess()},
+		{"final-eventloop", startFinalProcess("-serve", "eventloop")},
+	}
+}
+
+func BenchmarkVsNetHTTP(b *testing.B) {
+	if runtime.GOOS == "windows" {
+		b.Skip("the CGI script needs a Unix shell")
+	}
+	root := benchSite(b)
+	var servers []running
+	for _, s := range contenders() {
+		r := s.start(b, root)
+		r.name = s.name
+		servers = append(servers, r)
+	}
+	for _, c := range benchCases {
+		b.Run(c.name, func(b *testing.B) {
+			req := []byte("GET " + c.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n" + c.header + "\r\n")
+			for _, s := range servers {
+				drive(b, s, req, c.status, *vsTime/5) // warm up: caches, goroutine stacks
+			}
+			// The servers take turns, A B A B A B, so that a change in the
+			// machine's speed during the run (another program, the CPU
+			// heating up) hits both alike.
+			rates := make([][]float64, len(servers))
+			cpus := make([][]float64, len(servers))
+			for range *vsRounds {
+				for i, s := range servers {
+					rate, cpu := drive(b, s, req, c.status, *vsTime)
+					rates[i] = append(rates[i], rate)
+					cpus[i] = append(cpus[i], cpu)
+				}
+			}
+			report(b, servers, rates, "-req/s")
+			if servers[0].cpu != nil {
+				report(b, servers, cpus, "-cpu-us/req")
+			}
+		})
+	}
+	b.Run("idle-conn-memory", func(b *testing.B) {
+		req := []byte("GET /1k.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+		perConn := make([][]float64, len(servers))
+		for i, s := range servers {
+			perConn[i] = append(perConn[i], idleMemory(b, s, req, *vsIdle))
+		}
+		report(b, servers, perConn, "-B/conn")
+	})
+}
+
+// report reports the median of each server's results, and, for requests
+// per second, how each compares with the first server's.
+func report(b *testing.B, servers []running, results [][]float64, unit string) {
+	base := median(results[0])
+	for i, s := range servers {
+		m := median(results[i])
+		b.ReportMetric(m, s.name+unit)
+		if i > 0 && unit == "-req/s" {
+			b.ReportMetric(m/base, s.name+"/"+servers[0].name)
+		}
+	}
+	b.ReportMetric(0, "ns/op") // the time of the whole run means nothing here
+}
+
+func median(xs []float64) float64 {
+	xs = slices.Sorted(slices.Values(xs))
+	return xs[len(xs)/2]
+}
+
+// benchSite makes the document root both servers serve.
+func benchSite(b *testing.B) string {
+	root := b.TempDir()
+	files := map[string]string{
+		"1k.txt":           strings.Repeat("0123456789abcdef", 1<<10/16),
+		"1m.txt":           strings.Repeat("0123456789abcdef", 1<<20/16),
+		"cgi-bin/hello.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nhello\\n'\n",
+	}
+	for i := range 100 {
+		files[fmt.Sprintf("dir100/file-%03d.txt", i)] = strings.Repeat("x", i)
+	}
+	for name, content := range files {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.Chtimes(p, modTime, modTime); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return root
+}
+
+// netHTTPHandler is net/http's answer to final: a FileServer, and the
+// benchmark's CGI script run by net/http/cgi.
+func netHTTPHandler(root string) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/", http.FileServer(http.Dir(root)))
+	mux.Handle("/cgi-bin/hello.sh", &cgi.Handler{Path: filepath.Join(root, "cgi-bin", "hello.sh"), Root: "/cgi-bin/hello.sh"})
+	return mux
+}
+
+// The servers in processes of their own (the default): final's real
+// binary, and net/http in this test binary started again. Each has its
+// own Go runtime, as it would in real life, apart from the load
+// generator's.
+
+// startFinalProcess builds final and starts it with args, logging to a
+// file as a real server would.
+func startFinalProcess(args ...string) func(b *testing.B, root string) running {
+	return func(b *testing.B, root string) running {
+		bin := filepath.Join(b.TempDir(), "final")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+		args = append([]string{"-dir", root, "-idle-timeout", "1m"}, args...)
+		return startProcess(b, exec.Command(bin, append(args, "0")...))
+	}
+}
+
+// startNetHTTPProcess starts this test binary again, as TestNetHTTPHelper.
+func startNetHTTPProcess(b *testing.B, root string) running {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestNetHTTPHelper$")
+	cmd.Env = append(os.Environ(), "BENCH_NETHTTP_ROOT="+root)
+	return startProcess(b, cmd)
+}
+
+// TestNetHTTPHelper is not a test: it is net/http's server, when
+// BenchmarkVsNetHTTP starts this binary as a process of its own.
+func TestNetHTTPHelper(t *testing.T) {
+	root := os.Getenv("BENCH_NETHTTP_ROOT")
+	if root == "" {
+		t.Skip("the net/http server of BenchmarkVsNetHTTP")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("Serving HTTP on 127.0.0.1 port %d\n", ln.Addr().(*net.TCPAddr).Port)
+	t.Fatal(http.Serve(ln, netHTTPHandler(root)))
+}
+
+var readyLine = regexp.MustCompile(`Serving HTTP on \S+ port (\d+)`)
+
+// startProcess starts a server, its output going to a file, and waits for
+// the line that says which port it listens on.
+func startProcess(b *testing.B, cmd *exec.Cmd) running {
+	out, err := os.Create(filepath.Join(b.TempDir(), "log"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		out.Close()
+	})
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		log, _ := os.ReadFile(out.Name())
+		if m := readyLine.FindSubmatch(log); m != nil {
+			pid := cmd.Process.Pid
+			return running{
+				addr:   "127.0.0.1:" + string(m[1]),
+				memory: func() uint64 { return rss(pid) },
+				cpu:    func() time.Duration { return cpuTime(pid) },
+			}
+		}
+	}
+	b.Fatalf("%s: no ready line in 10s", cmd.Path)
+	return running{}
+}
+
+// rss is the memory a process has in RAM, from /proc (Linux only: 0
+// elsewhere).
+func rss(pid int) uint64 {
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for line := range strings.Lines(string(status)) {
+		if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), 10, 64)
+			return n << 10
+		}
+	}
+	return 0
+}
+
+// cpuTime is the CPU time a process and its children (CGI scripts) have
+// used, from /proc (Linux only: 0 elsewhere). A server's CPU time per
+// request says how hard it works for each, even on a machine that is busy
+// with other things, when requests per second say little.
+func cpuTime(pid int) time.Duration {
+	stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	// After the command's name, in parentheses, come the fields from the
+	// third on; utime, stime, cutime and cstime are the 14th to the 17th,
+	// in clock ticks of 1/100 s (USER_HZ, on every Linux that matters).
+	_, rest, _ := strings.Cut(string(stat), ") ")
+	fields := strings.Fields(rest)
+	var ticks int64
+	for _, f := range fields[min(11, len(fields)):min(15, len(fields))] {
+		n, _ := strconv.ParseInt(f, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// The servers inside the test process (-vs.inprocess): they share the Go
+// runtime, and the two CPUs, with the load generator, but a CPU profile
+// of the test shows where their time goes.
+
+// startFinalHere starts final as main does, on a port of its own.
+func startFinalHere(b *testing.B, root string) running {
+	logTo(b, "final.log")
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &server{root: r, dir: root, cgi: true, cgiTimeout: 10 * time.Second, idleTimeout: time.Minute,
+		headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second, conns: map[net.Conn]bool{}}
+	ln := listen(b)
+	go s.acceptLoop(ln)
+	b.Cleanup(func() { s.shutdown(ln) })
+	return running{addr: ln.Addr().String(), memory: heapAndStacks}
+}
+
+// startNetHTTPHere starts net/http's server on a port of its own.
+func startNetHTTPHere(b *testing.B, root string) running {
+	srv := &http.Server{Handler: netHTTPHandler(root)}
+	ln := listen(b)
+	go srv.Serve(ln)
+	b.Cleanup(func() { srv.Close() })
+	return running{addr: ln.Addr().String(), memory: heapAndStacks}
+}
+
+func listen(b *testing.B) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ln
+}
+
+// logTo sends final's access log, which goes to os.Stdout, to a file for
+// the length of the benchmark: a real server logs, but the benchmark's
+// output is for its results.
+func logTo(b *testing.B, name string) {
+	f, err := os.Create(filepath.Join(b.TempDir(), name))
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = f
+	b.Cleanup(func() {
+		os.Stdout = stdout
+		f.Close()
+	})
+}
+
+// heapAndStacks is the memory this process's Go runtime holds in use,
+// after a garbage collection.
+func heapAndStacks() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse + m.StackInuse
+}
