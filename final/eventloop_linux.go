@@ -2,8 +2,8 @@
 
 package main
 
-// The event loop: one goroutine serves every connection. It asks the
-// kernel, with epoll(7), which sockets are ready, and calls
+// The event loop: one goroutine serves many connections (and we run one
+// such loop per core). It asks the kernel, with epoll(7), which sockets are ready, and calls
 // handleConnection for a connection only when that call will not wait:
 // bytes have arrived, or its deadline has passed. Between two calls, the
 // connection's connState is all there is to remember.
@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -91,19 +92,36 @@ type outPiece struct {
 	off, n int64 // the part of the file still to send
 }
 
-// eventLoop serves ln with one goroutine (at a time) until shutdown, and
+// eventLoop serves ln with one loop per processor until shutdown, and
 // then waits, for shutdownGrace at most, for the requests in flight.
+//
+// One loop is one goroutine, and a goroutine runs on one core at a time:
+// a single loop leaves the other cores idle. So, as nginx runs one worker
+// process per core, we run one loop per core (GOMAXPROCS), each with its
+// own epoll set and its own connections, all watching the one listening
+// socket: a new connection wakes them, one accepts it, the others find
+// nothing (EAGAIN) and go back to sleep.
 func (s *server) eventLoop(ln net.Listener) {
-	l, err := newEventLoop(s, ln)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "eventloop:", err)
-		return
+	var loops []*eventLoop
+	for range runtime.GOMAXPROCS(0) {
+		l, err := newEventLoop(s, ln)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "eventloop:", err)
+			break
+		}
+		loops = append(loops, l)
 	}
 	s.mu.Lock()
-	s.wakers = append(s.wakers, l.wakeUp)
+	for _, l := range loops {
+		s.wakers = append(s.wakers, l.wakeUp)
+	}
 	s.mu.Unlock()
-	go l.run()
-	<-l.done
+	for _, l := range loops {
+		go l.run()
+	}
+	for _, l := range loops {
+		<-l.done
+	}
 }
 
 func newEventLoop(s *server, ln net.Listener) (*eventLoop, error) {
