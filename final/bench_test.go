@@ -60,6 +60,10 @@ var benchCases = []benchCase{
 type serverUnderTest struct {
 	name  string
 	start func(b *testing.B, root string) running
+	// conns, when not 0, is how many connections drive this server at
+	// once, instead of -vs.conns: 1 for a server that serves one
+	// connection at a time, where more would only wait in line.
+	conns int
 }
 
 // running is a started server: where it listens, how much memory it holds
@@ -67,6 +71,7 @@ type serverUnderTest struct {
 // time it has used so far (nil otherwise).
 type running struct {
 	name   string
+	conns  int // as in serverUnderTest
 	addr   string
 	memory func() uint64
 	cpu    func() time.Duration
@@ -77,14 +82,15 @@ type running struct {
 func contenders() []serverUnderTest {
 	if *vsInProcess {
 		return []serverUnderTest{
-			{"nethttp", startNetHTTPHere},
-			{"final", startFinalHere},
+			{"nethttp", startNetHTTPHere, 0},
+			{"final", startFinalHere, 0},
 		}
 	}
 	return []serverUnderTest{
-		{"nethttp", startNetHTTPProcess},
-		{"final", startFinalProcess()},
-		{"final-eventloop", startFinalProcess("-serve", "eventloop")},
+		{"nethttp", startNetHTTPProcess, 0},
+		{"final", startFinalProcess(), 0},
+		{"final-eventloop", startFinalProcess("-serve", "eventloop"), 0},
+		{"final-sequential", startFinalProcess("-serve", "sequential"), 1},
 	}
 }
 
@@ -96,7 +102,7 @@ func BenchmarkVsNetHTTP(b *testing.B) {
 	var servers []running
 	for _, s := range contenders() {
 		r := s.start(b, root)
-		r.name = s.name
+		r.name, r.conns = s.name, s.conns
 		servers = append(servers, r)
 	}
 	for _, c := range benchCases {
@@ -125,11 +131,13 @@ func BenchmarkVsNetHTTP(b *testing.B) {
 	}
 	b.Run("idle-conn-memory", func(b *testing.B) {
 		req := []byte("GET /1k.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-		perConn := make([][]float64, len(servers))
-		for i, s := range servers {
+		// A server of one connection at a time never holds idle ones.
+		many := slices.DeleteFunc(slices.Clone(servers), func(s running) bool { return s.conns == 1 })
+		perConn := make([][]float64, len(many))
+		for i, s := range many {
 			perConn[i] = append(perConn[i], idleMemory(b, s, req, *vsIdle))
 		}
-		report(b, servers, perConn, "-B/conn")
+		report(b, many, perConn, "-B/conn")
 	})
 }
 

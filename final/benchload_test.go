@@ -16,12 +16,16 @@ import (
 	"time"
 )
 
-// drive sends req over *vsConns connections to s for d, and returns the
+// drive sends req over *vsConns connections (or s.conns) to s for d, and returns the
 // responses received per second, and the server's CPU time per response
 // in microseconds (0 when unknown). Every response must have status want.
 func drive(b *testing.B, s running, req []byte, want int, d time.Duration) (rate, cpu float64) {
 	addr := s.addr
-	clients := dialAll(b, addr, *vsConns)
+	conns := *vsConns
+	if s.conns > 0 {
+		conns = s.conns
+	}
+	clients := dialAll(b, addr, conns)
 	defer closeAll(clients)
 	var stop atomic.Bool
 	var answered atomic.Int64
