@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 )
 
 // The pages we make ourselves are html/templates, compiled into the
@@ -60,6 +62,14 @@ func sendListing(w *response, root *os.Root, name string) int {
 		return sendError(w, 404)
 	}
 	defer f.Close()
+	folder, err := f.Stat()
+	if err != nil {
+		return sendError(w, 404)
+	}
+	if page, ok := listings.get(root, name, folder.ModTime()); ok {
+		writeResponse(w, 200, "text/html; charset=utf-8", page)
+		return 200
+	}
 	names, err := f.Readdirnames(-1)
 	if err != nil {
 		return sendError(w, 404)
@@ -102,6 +112,58 @@ func sendListing(w *response, root *os.Root, name string) int {
 	if err := listingTemplate.Execute(&body, page); err != nil {
 		return sendError(w, 500)
 	}
+	listings.put(root, name, folder.ModTime(), body.Bytes())
 	writeResponse(w, 200, "text/html; charset=utf-8", body.Bytes())
 	return 200
+}
+
+// listings keeps each folder's page for a moment. Rendering is by far the
+// costly part of a listing: html/template calls its escaping functions for
+// every name, link, size and date, through reflection, and a 100-entry
+// page costs ten times what Go's own http.FileServer spends on its bare
+// list of names. A page is used again while it is less than listingTTL
+// old and the folder's modification time is the same: adding, removing or
+// renaming an entry changes the folder's time and so makes a new page at
+// once; a file that grows in place shows its new size within listingTTL.
+// That is the trade every cache makes: a bounded staleness for speed.
+var listings = listingCache{pages: map[listingKey]cachedListing{}}
+
+const (
+	listingTTL      = time.Second
+	listingCacheMax = 256 // folders; past that the cache starts again empty
+)
+
+type listingKey struct {
+	root string // the document root's name: tests run several servers
+	name string
+}
+
+type cachedListing struct {
+	modTime time.Time // the folder's, when the page was made
+	made    time.Time
+	page    []byte
+}
+
+type listingCache struct {
+	mu    sync.Mutex
+	pages map[listingKey]cachedListing
+}
+
+func (c *listingCache) get(root *os.Root, name string, modTime time.Time) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.pages[listingKey{root.Name(), name}]
+	if !ok || !e.modTime.Equal(modTime) || time.Since(e.made) > listingTTL {
+		return nil, false
+	}
+	return e.page, true
+}
+
+func (c *listingCache) put(root *os.Root, name string, modTime time.Time, page []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.pages) >= listingCacheMax {
+		clear(c.pages)
+	}
+	c.pages[listingKey{root.Name(), name}] = cachedListing{modTime, time.Now(), slices.Clone(page)}
 }
