@@ -35,7 +35,7 @@ type connState struct {
 	req      *request  // a request whose head is read and whose body is not
 	body     bodyState // where that body stands
 	phase    phase
-	deadline time.Time // when the head or body now arriving must be complete
+	deadline time.Time // when the phase ends: the idle wait, or the head or body now arriving
 }
 
 // Conn is what handleConnection needs of a connection, and no more. A
@@ -127,6 +127,14 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 		st.phase, st.deadline = idle, time.Time{}
 		if !s.answer(conn, req, status) {
 			return true, st
+		}
+		// A connection of the event loop queues what we write and sends
+		// it later. Answer the next pipelined request only once this
+		// answer is out, as a blocking write would make us wait: or one
+		// small request for a big file, sent again and again, would
+		// queue without end.
+		if q, ok := conn.(interface{ backlogged() bool }); ok && q.backlogged() {
+			break
 		}
 	}
 

@@ -3,9 +3,9 @@
 package main
 
 // The event loop: one goroutine serves many connections (and we run one
-// such loop per core). It asks the kernel, with epoll(7), which sockets are ready, and calls
-// handleConnection for a connection only when that call will not wait:
-// bytes have arrived, or its deadline has passed. Between two calls, the
+// such loop per core). It asks the kernel, with epoll(7), which sockets
+// are ready, and calls handleConnection for a connection only when that
+// call will not wait: bytes have arrived, or its deadline has passed. Between two calls, the
 // connection's connState is all there is to remember.
 
 import (
@@ -88,8 +88,9 @@ type evConn struct {
 type outPiece struct {
 	data   []byte // the bytes to write, of which sent are written; nil for a file:
 	sent   int
-	file   int   // a copy (dup) of the file's descriptor: the handler closes its own
-	off, n int64 // the part of the file still to send
+	file   int      // a copy (dup) of the file's descriptor: the handler closes its own
+	src    *os.File // the handler's file, to recognise its next piece
+	off, n int64    // the part of the file still to send
 }
 
 // eventLoop serves ln with one loop per processor until shutdown, and
@@ -601,12 +602,19 @@ func (c *evConn) ReadFrom(r io.Reader) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	dup, err := dupFile(f)
-	if err != nil {
-		return 0, err
-	}
 	n := lr.N
-	c.out = append(c.out, outPiece{file: dup, off: off, n: n})
+	// sendFile hands a big file over a piece at a time; pieces of one
+	// file that follow each other make one entry, one descriptor, or a
+	// huge file would hold a descriptor for every piece at once.
+	if last := len(c.out) - 1; last >= 0 && c.out[last].src == f && c.out[last].off+c.out[last].n == off {
+		c.out[last].n += n
+	} else {
+		dup, err := dupFile(f)
+		if err != nil {
+			return 0, err
+		}
+		c.out = append(c.out, outPiece{file: dup, src: f, off: off, n: n})
+	}
 	c.wrote = true
 	// The bytes count as read, as if io.Copy had read them.
 	lr.N = 0
@@ -615,6 +623,10 @@ func (c *evConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	return n, c.flushOffLoop()
 }
+
+// backlogged reports whether answers wait in the output queue: the handler
+// then answers no further pipelined request until they are out.
+func (c *evConn) backlogged() bool { return len(c.out) > 0 }
 
 // writerOnly hides evConn's ReadFrom from io.Copy, which would call it
 // again.
