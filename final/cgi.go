@@ -102,14 +102,21 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 		return sendError(w, 500) // not a program: no "#!" line, say
 	}
 	// Whatever happens next, reap the process, and kill anything it left
-	// running in its group.
+	// running in its group. Until then the server knows of it: a script
+	// still running when the server exits is killed with its group
+	// (killScripts), not left behind in a group of its own, where the
+	// Ctrl-C that stops the server never reaches it.
+	s.trackScript(cmd, true)
 	wait := sync.OnceValue(cmd.Wait)
 	defer func() {
 		wait()
 		killGroup(cmd)
+		s.trackScript(cmd, false)
 	}()
 
-	out := bufio.NewReader(stdout)
+	// As big as the longest header block we take from a client: ReadSlice
+	// needs a whole header line in the buffer.
+	out := bufio.NewReaderSize(stdout, maxHead)
 	status, contentType, header, err := readCGIHeader(out)
 	var body []byte
 	if err == nil {
@@ -329,5 +336,29 @@ func (p *prefixWriter) Write(b []byte) (int, error) {
 func (p *prefixWriter) flush() {
 	if len(p.line) > 0 {
 		p.Write([]byte("\n"))
+	}
+}
+
+// trackScript adds a running script to the server's, or removes it.
+func (s *server) trackScript(cmd *exec.Cmd, running bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.scripts == nil {
+		s.scripts = map[*exec.Cmd]bool{}
+	}
+	if running {
+		s.scripts[cmd] = true
+	} else {
+		delete(s.scripts, cmd)
+	}
+}
+
+// killScripts kills the CGI scripts still running, with their groups: the
+// server is about to exit.
+func (s *server) killScripts() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for cmd := range s.scripts {
+		killGroup(cmd)
 	}
 }

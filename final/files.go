@@ -80,7 +80,11 @@ func (s *server) serveFile(w *response, req *request, name string) int {
 	// os.Root.Stat follows symlinks, but only inside the root: a link
 	// that leads out of it is an error, as if nothing were there.
 	info, err := s.root.Stat(name)
-	if err != nil {
+	p, _, _ := strings.Cut(req.target, "?")
+	// "/sample.txt/" names a folder that is not there: fileName's Clean
+	// dropped the slash, but a file served at that URL would be one file
+	// at two URLs, and its relative links would resolve wrongly.
+	if err != nil || !info.IsDir() && strings.HasSuffix(p, "/") {
 		return sendError(w, 404)
 	}
 	if info.IsDir() {
@@ -90,7 +94,7 @@ func (s *server) serveFile(w *response, req *request, name string) int {
 		// cleaned name, so it always starts with exactly one "/":
 		// "//evil.example/" would send the browser to another site
 		// (an open redirect, CVE-2021-28861).
-		p, query, hasQuery := strings.Cut(req.target, "?")
+		_, query, hasQuery := strings.Cut(req.target, "?")
 		if !strings.HasSuffix(p, "/") {
 			location := (&url.URL{Path: "/" + strings.TrimPrefix(name+"/", "./")}).EscapedPath()
 			if hasQuery {
@@ -109,10 +113,8 @@ func (s *server) serveFile(w *response, req *request, name string) int {
 	}
 
 	// The client has this version already: 304, no body (RFC 9110
-	// §13.1.3). The Stat above tells us, and a 304 needs nothing more:
-	// answered before the file is opened, it costs that one system call,
-	// where opening would add four (open, the fstat inside os.Open, the
-	// one of f.Stat, close).
+	// §13.1.3). The Stat above is all a 304 needs, so it is answered
+	// before the file is even opened.
 	if info.Mode().IsRegular() && notModified(req, info.ModTime()) {
 		writeHead(w, 304, "", -1, "Last-Modified: "+info.ModTime().UTC().Format(timeFormat))
 		return 304

@@ -52,6 +52,7 @@ var hostileCases = []hostileCase{
 	// encoding before that). CVE-2021-41773 and CVE-2021-42013 (Apache
 	// 2.4.49/50: "%2e" and "%%32%65"), CVE-2000-0884 (IIS: overlong UTF-8),
 	// CVE-2001-0333 (IIS: double decoding).
+	{name: "file-as-folder", raw: "GET /small.txt/ HTTP/1.1\r\n" + hostLine + "\r\n", want: "404 keep", note: "a file is not a folder: one file, one URL"},
 	{name: "dotdot", raw: "GET /../secret.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 keep", note: "a \"..\" segment: refused before any file is opened"},
 	{name: "dotdot-deep", raw: "GET /notes/../../secret.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 keep", note: "climbing out through a real folder"},
 	{name: "dotdot-encoded", raw: "GET /%2e%2e/secret.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 keep", note: "CVE-2021-41773: %2e is \".\""},
@@ -148,6 +149,7 @@ var hostileCases = []hostileCase{
 	{name: "te-http10", raw: "POST /hello/x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", want: "400 close", note: "RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing"},
 	{name: "te-not-last", raw: "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: chunked, gzip\r\n\r\n", want: "400 close", note: "RFC 9112 §6.3: chunked not last: MUST answer 400 and close"},
 	{name: "te-unknown", raw: "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: gzip\r\n\r\n", want: "400 close", note: "RFC 9112 §6.3: no chunked at all"},
+	{name: "te-chunked-twice", raw: "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n", want: "400 close", note: "RFC 9112 §7: chunked MUST NOT be applied more than once"},
 	{name: "te-gzip-chunked", raw: "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: gzip, chunked\r\n\r\n", want: "501 close", note: "RFC 9112 §6.1: a coding we don't do, SHOULD be 501"},
 	{name: "te-obfuscated-name", raw: "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: xchunked\r\n\r\n", want: "400 close", note: "Kettle 2019: a coding one side reads as chunked"},
 	{name: "te-second-line", raw: "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n", want: "400 close", note: "Kettle 2019: two lines, one side reads the first, one the last"},

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
@@ -39,7 +40,8 @@ type server struct {
 	stopping atomic.Bool // set once: answer what is in flight, take nothing new
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
-	wakers   []func() // called by shutdown: how an event loop hears of it
+	scripts  map[*exec.Cmd]bool // the CGI scripts running
+	wakers   []func()           // called by shutdown: how an event loop hears of it
 }
 
 // serveModes are the three ways to run handleConnection, for -serve. Each
@@ -126,6 +128,7 @@ func main() {
 	fmt.Printf("Serving HTTP on %s port %d (%s) ...\n", addr.IP, addr.Port, link)
 
 	serve(s, ln)
+	s.killScripts()
 	if !s.stopping.Load() {
 		os.Exit(1) // it gave up on its own, and said why on stderr
 	}

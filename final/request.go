@@ -318,8 +318,9 @@ func bodyFraming(req *request) (bodyState, int) {
 		if len(lengths) > 0 || req.version == "HTTP/1.0" || len(codings) == 0 {
 			return bodyState{}, 400
 		}
-		// Only chunked says where the body ends, so it must come last.
-		if codings[len(codings)-1] != "chunked" {
+		// Only chunked says where the body ends, so it must come last,
+		// and only once: chunked twice is forbidden (§7).
+		if codings[len(codings)-1] != "chunked" || slices.Index(codings, "chunked") != len(codings)-1 {
 			return bodyState{}, 400
 		}
 		// gzip and the like before chunked: we can't decode them (§6.1).
