@@ -26,7 +26,7 @@ const (
 	// bug, and without a limit it would grow in memory for ever.
 	maxLine = 8 << 10
 	// maxHead bounds the whole head: request line plus every header.
-	maxHead = 64 << 10
+	maxHead = 32 << 10
 	// timeout bounds a whole connection. This server serves one client at a
 	// time, so a client that connects and says nothing (browsers open spare
 	// connections "just in case") would otherwise block everybody else.

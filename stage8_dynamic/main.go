@@ -33,7 +33,7 @@ const (
 	// bug, and without a limit it would grow in memory for ever.
 	maxLine = 8 << 10
 	// maxHead bounds the whole head: request line plus every header.
-	maxHead = 64 << 10
+	maxHead = 32 << 10
 	// maxBody bounds a request body, which we hold in memory whole.
 	maxBody = 1 << 20
 	// timeout bounds a whole connection. This server serves one client at a
@@ -305,9 +305,10 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // status to answer when the body cannot be read.
 func readBody(r *bufio.Reader, req request) ([]byte, int) {
 	if len(req.header["transfer-encoding"]) > 0 {
-		// A body sent in chunks has no length up front. We don't decode
-		// chunks (the final server does), and must say so: 501 (RFC 9112
-		// §6.1), rather than read the chunks as the next request.
+		// A body sent in chunks has no length up front. An HTTP/1.1
+		// server must be able to decode chunks (RFC 9112 §6.1); the final
+		// server does. This one can't yet, and says so, 501 Not
+		// Implemented, rather than read the chunks as the next request.
 		return nil, 501
 	}
 	lengths := req.header["content-length"]
