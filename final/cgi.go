@@ -141,6 +141,23 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	if ctx.Err() != nil {
 		return sendError(w, 504) // a header, then nothing in time
 	}
+	// A Location that is a path on this server, alone in the header
+	// block, is a local redirect (§6.2.2): the server answers as if the
+	// client had asked for that path with a GET, and the client never
+	// learns of it. A script that redirects to itself would do so for
+	// ever: a few times are plenty.
+	if len(header) == 1 && strings.HasPrefix(header[0], "Location: /") &&
+		status == 302 && contentType == "" && len(body) == 0 {
+		loc := strings.TrimPrefix(header[0], "Location: ")
+		if req.redirects >= maxLocalRedirects || !isTarget(loc) {
+			return sendError(w, 500)
+		}
+		next := *req
+		next.method, next.target, next.body, next.hasBody = "GET", loc, nil, false
+		next.redirects++
+		wait()
+		return s.serve(w, &next)
+	}
 
 	length := int64(len(body))
 	if len(body) == cgiReadAhead {
@@ -255,6 +272,10 @@ func cgiEnv(s *server, conn Conn, req *request, script, pathInfo string) []strin
 	slices.Sort(env)
 	return env
 }
+
+// maxLocalRedirects bounds how many local redirects (§6.2.2) one request
+// may go through.
+const maxLocalRedirects = 5
 
 // readCGIHeader reads the header block a script prints before its body
 // (RFC 3875 §6): lines of "Name: value" up to a blank line. It returns the

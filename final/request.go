@@ -45,6 +45,9 @@ type request struct {
 	// keepAlive: the client is ready for another request on this
 	// connection once this one is answered (RFC 9112 §9.3).
 	keepAlive bool
+	// redirects counts the CGI local redirects (RFC 3875 §6.2.2) this
+	// request has gone through.
+	redirects int
 }
 
 // bodyStep says what the next bytes of a body are.
