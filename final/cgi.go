@@ -109,8 +109,12 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	s.trackScript(cmd, true)
 	wait := sync.OnceValue(cmd.Wait)
 	defer func() {
-		wait()
+		// By now the script has closed its output, and the answer is
+		// complete: kill what is left of its group first, then reap it.
+		// Waiting first would hold this connection, and the requests
+		// pipelined behind it, for a script that runs on after its answer.
 		killGroup(cmd)
+		wait()
 		s.trackScript(cmd, false)
 	}()
 
