@@ -52,6 +52,8 @@ var hostileCases = []hostileCase{
 	// encoding before that). CVE-2021-41773 and CVE-2021-42013 (Apache
 	// 2.4.49/50: "%2e" and "%%32%65"), CVE-2000-0884 (IIS: overlong UTF-8),
 	// CVE-2001-0333 (IIS: double decoding).
+	{name: "options-asterisk", raw: "OPTIONS * HTTP/1.1\r\n" + hostLine + "\r\n", want: "204 keep", note: "RFC 9112 §3.2.4: the asterisk-form, the server as a whole"},
+	{name: "get-asterisk", raw: "GET * HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", note: "RFC 9112 §3.2.4: the asterisk-form is for OPTIONS only"},
 	{name: "file-as-folder", raw: "GET /small.txt/ HTTP/1.1\r\n" + hostLine + "\r\n", want: "404 keep", note: "a file is not a folder: one file, one URL"},
 	{name: "dotdot", raw: "GET /../secret.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 keep", note: "a \"..\" segment: refused before any file is opened"},
 	{name: "dotdot-deep", raw: "GET /notes/../../secret.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 keep", note: "climbing out through a real folder"},

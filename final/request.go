@@ -172,7 +172,10 @@ func parseRequest(head []byte) (request, int) {
 	}
 	req.method, req.target, req.version = parts[0], parts[1], parts[2]
 	req.target = originForm(req.target)
-	if !isToken(req.method) || !isTarget(req.target) || !isVersion(req.version) {
+	// "OPTIONS * HTTP/1.1" asks about the server as a whole, not a path:
+	// the asterisk-form, for OPTIONS only (RFC 9112 §3.2.4).
+	asterisk := req.method == "OPTIONS" && req.target == "*"
+	if !isToken(req.method) || !isTarget(req.target) && !asterisk || !isVersion(req.version) {
 		return req, 400
 	}
 	// A well-formed version that we don't speak: 505 (RFC 9110 §15.6.6).

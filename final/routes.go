@@ -43,6 +43,11 @@ func (s *server) serve(w *response, req *request) int {
 	if !slices.Contains(knownMethods, req.method) {
 		return sendError(w, 501)
 	}
+	if req.target == "*" {
+		// What the server does, for every path (RFC 9110 §9.3.7).
+		writeHead(w, 204, "", -1, "Allow: GET, HEAD, POST")
+		return 204
+	}
 	if rt, ok := findRoute(req.target); ok {
 		return serveRoute(w, rt, *req)
 	}
