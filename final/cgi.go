@@ -299,9 +299,8 @@ func readCGIHeader(out *bufio.Reader) (status int, contentType string, header []
 		if text == "" {
 			break
 		}
-		name, value, found := strings.Cut(text, ":")
-		value = strings.Trim(value, " \t")
-		if !found || !isToken(name) || !isFieldValue(value) {
+		name, value, ok := parseField(text)
+		if !ok {
 			return 0, "", nil, errors.New("bad header line")
 		}
 		switch strings.ToLower(name) {

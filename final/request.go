@@ -193,9 +193,8 @@ func parseRequest(head []byte) (request, int) {
 		if h == "" {
 			continue // the blank line that ends the head
 		}
-		name, value, found := strings.Cut(h, ":")
-		value = strings.Trim(value, " \t")
-		if !found || !isToken(name) || !isFieldValue(value) {
+		name, value, ok := parseField(h)
+		if !ok {
 			return req, 400
 		}
 		name = strings.ToLower(name)
@@ -253,6 +252,21 @@ func headerList(values []string) []string {
 		}
 	}
 	return list
+}
+
+// parseField splits a header field line, "Name: value", into its name and
+// its value without the spaces around it. A line without a colon, a name that is not a token (a
+// space before the colon: "Host : x", which §5.1 of RFC 9112 says to
+// refuse), or a value with control characters is not a field: ok is false.
+// The same rules hold for a request's headers, a chunked body's trailers
+// and a CGI script's header block.
+func parseField(line string) (name, value string, ok bool) {
+	name, value, found := strings.Cut(line, ":")
+	value = strings.Trim(value, " \t")
+	if !found || !isToken(name) || !isFieldValue(value) {
+		return "", "", false
+	}
+	return name, value, true
 }
 
 // isToken reports whether s is a token (RFC 9110 §5.6.2), the grammar of
@@ -413,8 +427,8 @@ func readBody(st *connState) (bool, int) {
 			}
 			// Trailer fields come after the body, too late for most uses;
 			// we check their form and drop them (RFC 9110 §6.5.1).
-			name, value, found := strings.Cut(line, ":")
-			if b.trailer += len(line); !found || !isToken(name) || !isFieldValue(strings.Trim(value, " \t")) {
+			_, _, ok = parseField(string(line))
+			if b.trailer += len(line); !ok {
 				return false, 400
 			}
 			if b.trailer > maxHead {
