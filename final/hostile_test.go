@@ -111,6 +111,7 @@ var hostileCases = []hostileCase{
 	{name: "host-invalid", raw: "GET /small.txt HTTP/1.1\r\nHost: a b\r\n\r\n", want: "400 close", note: "RFC 9112 §3.2: MUST answer 400 to an invalid Host"},
 	{name: "host-userinfo", raw: "GET /small.txt HTTP/1.1\r\nHost: user@evil.example\r\n\r\n", want: "400 close", note: "RFC 9110 §7.2: no userinfo in Host"},
 	{name: "host-empty", raw: "GET /small.txt HTTP/1.1\r\nHost:\r\n\r\n", want: "200 keep", note: "RFC 9112 §3.2: an empty Host is valid"},
+	{name: "absolute-form-userinfo", raw: "GET http://user@evil.example/small.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", note: "RFC 9110 §4.2.4: no userinfo in an http URI; the target's host replaces Host (RFC 9112 §3.2.2)"},
 	{name: "host-absolute-form-wins", raw: "GET http://127.0.0.1/small.txt HTTP/1.1\r\nHost: evil.example\r\n\r\n", want: "200 keep", note: "RFC 9112 §3.2.2: the target's host overrides Host"},
 	{name: "http10-no-host", raw: "GET /small.txt HTTP/1.0\r\n\r\n", want: "200 close", note: "HTTP/1.0 needs no Host, and closes by default (RFC 9112 §9.3)"},
 	{name: "http10-keep-alive", raw: "GET /small.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", want: "200 keep", note: "RFC 9112 §9.3, the HTTP/1.0 keep-alive"},

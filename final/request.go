@@ -171,7 +171,8 @@ func parseRequest(head []byte) (request, int) {
 		return req, 400
 	}
 	req.method, req.target, req.version = parts[0], parts[1], parts[2]
-	req.target = originForm(req.target)
+	var authority string
+	req.target, authority = originForm(req.target)
 	// "OPTIONS * HTTP/1.1" asks about the server as a whole, not a path:
 	// the asterisk-form, for OPTIONS only (RFC 9112 §3.2.4).
 	asterisk := req.method == "OPTIONS" && req.target == "*"
@@ -208,6 +209,14 @@ func parseRequest(head []byte) (request, int) {
 	if len(hosts) > 1 || len(hosts) == 1 && !isHost(hosts[0]) || len(hosts) == 0 && req.version == "HTTP/1.1" {
 		return req, 400
 	}
+	// With a target in absolute form, the host it names is the one that
+	// counts, whatever Host says (RFC 9112 §3.2.2).
+	if authority != "" {
+		if !isHost(authority) {
+			return req, 400
+		}
+		req.header["host"] = []string{authority}
+	}
 	// We can only meet "Expect: 100-continue" (RFC 9110 §10.1.1).
 	if e := req.header["expect"]; len(e) > 1 || len(e) == 1 && !strings.EqualFold(e[0], "100-continue") {
 		return req, 417
@@ -225,19 +234,22 @@ func parseRequest(head []byte) (request, int) {
 }
 
 // originForm turns a target in absolute form, "http://host/path?q", which
-// a server must accept (RFC 9112 §3.2.2), into the usual "/path?q".
-func originForm(target string) string {
+// a server must accept (RFC 9112 §3.2.2), into the usual "/path?q", and
+// returns the host it named ("" for a target already in origin form).
+func originForm(target string) (path, authority string) {
 	lower := strings.ToLower(target)
 	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
-		return target
+		return target, ""
 	}
 	_, rest, _ := strings.Cut(target, "://")
-	if i := strings.IndexAny(rest, "/?"); i >= 0 && rest[i] == '/' {
-		return rest[i:]
-	} else if i >= 0 {
-		return "/" + rest[i:]
+	i := strings.IndexAny(rest, "/?")
+	switch {
+	case i < 0:
+		return "/", rest
+	case rest[i] == '/':
+		return rest[i:], rest[:i]
 	}
-	return "/"
+	return "/" + rest[i:], rest[:i]
 }
 
 // headerList splits list-valued headers, "close, Upgrade", into their
