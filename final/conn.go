@@ -138,6 +138,12 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 		}
 	}
 
+	// Shutdown moves every read deadline to now, to wake the idle
+	// connections. One in the middle of a request was woken too early:
+	// its request is in flight, so let it arrive, by its own deadline.
+	if errors.Is(err, os.ErrDeadlineExceeded) && st.phase != idle && s.stopping.Load() && time.Now().Before(st.deadline) {
+		return false, st
+	}
 	if err != nil {
 		// Out of time in the middle of a request: tell the client, 408
 		// Request Timeout (RFC 9110 §15.5.9). An idle connection, or one
