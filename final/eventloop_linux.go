@@ -27,11 +27,6 @@ const (
 	// maxAccepts is how many new connections we take in a row before we
 	// look at the ones we have.
 	maxAccepts = 64
-	// inlineFile: a file up to this size is read into the output queue,
-	// to go out with its head in one write. A bigger one is queued as a
-	// file and sent by sendfile(2), piece by piece, as the socket takes
-	// it: never whole in our memory.
-	inlineFile = 16 << 10
 )
 
 // eventLoop is the loop's state. Only the goroutine that is the loop at
@@ -592,7 +587,9 @@ func (c *evConn) ReadFrom(r io.Reader) (int64, error) {
 	if ok {
 		f, ok = lr.R.(*os.File)
 	}
-	if !ok || lr.N <= inlineFile {
+	// Up to smallFile, read it into the queue, as serveFile does; a
+	// bigger one is never whole in our memory.
+	if !ok || lr.N <= smallFile {
 		return io.Copy(writerOnly{c}, r)
 	}
 	if c.err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -148,14 +149,22 @@ func (w *response) finish() {
 
 // sendError answers with a status and a short page that names it, so a
 // person in a browser sees what went wrong rather than a blank page; a
-// redirect gets the same page (RFC 9110 §15.4.2). It returns the status,
+// redirect gets the same page, with a link to where it leads, for a
+// client that does not follow it (RFC 9110 §15.4). It returns the status,
 // for the log.
 func sendError(w *response, status int, header ...string) int {
+	var location string
+	for _, h := range header {
+		if l, ok := strings.CutPrefix(h, "Location: "); ok {
+			location = l
+		}
+	}
 	var body bytes.Buffer
 	errorTemplate.Execute(&body, struct {
-		Status int
-		Text   string
-	}{status, statusText[status]})
+		Status   int
+		Text     string
+		Location string
+	}{status, statusText[status], location})
 	writeResponse(w, status, "text/html; charset=utf-8", body.Bytes(), header...)
 	return status
 }
