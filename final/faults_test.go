@@ -171,6 +171,45 @@ func testFaultDescriptorExhaustion(t *testing.T, mode string) {
 		}
 		conns = append(conns, conn)
 	}
+	// The client and the server share this process's descriptors, and
+	// whichever asks for the last one gets EMFILE: it may have been our
+	// dial, with the server never refused. So make room for exactly one
+	// more: hang up a connection (both its ends close), fill what that
+	// freed with files, give back one, and dial. Our socket takes it, and
+	// the new connection waits in the listen queue with no descriptor
+	// left for the server to accept it with.
+	// (Stat the log we hold open: to open it again would need a
+	// descriptor, and there is none.)
+	refused := func() bool { return sizeOf(log) > 0 }
+	if !refused() {
+		conns[0].Close()
+		conns = conns[1:]
+		time.Sleep(200 * time.Millisecond) // the server's end closes too
+		var files []*os.File
+		for {
+			f, err := os.Open(os.DevNull)
+			if err != nil {
+				break
+			}
+			files = append(files, f)
+		}
+		if len(files) > 0 {
+			files[0].Close()
+			files = files[1:]
+		}
+		defer func() {
+			for _, f := range files {
+				f.Close()
+			}
+		}()
+		if conn, err := net.Dial("tcp", ts.addr); err == nil {
+			conns = append(conns, conn)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !refused() {
+		t.Skip("the server was never refused a descriptor: our dials took the last ones every time")
+	}
 	// Out of descriptors. For the next two seconds, see how much CPU the
 	// process burns: an accept loop that retried at once would keep a
 	// core busy, and print an error each time round.
