@@ -35,7 +35,7 @@ const (
 
 var errTooLarge = errors.New("request head too large")
 
-// page is the body of every reply.
+// page is the answer to GET /.
 const page = `<!DOCTYPE html>
 <html>
 <head><title>Hello</title></head>
