@@ -39,6 +39,7 @@ func commands() map[string]cmdFunc {
 		"expect":      cmdExpect,
 		"random":      cmdRandom,
 		"mkfile":      cmdMkfile,
+		"hint":        cmdHint,
 	}
 }
 
@@ -51,6 +52,7 @@ type scriptState struct {
 	seedLogged bool
 	srv        *server   // the server of the last serve, running or not
 	last       *exchange // the last send or client
+	hints      []string  // the script's own hints, for every failure after them
 }
 
 type stateKey struct{}
@@ -81,6 +83,7 @@ func (st *scriptState) transcript(ts *testscript.TestScript, subject, should str
 		should:  should,
 		script:  st.stage.folder() + "/" + ts.Name() + ".txtar",
 		seed:    st.seed,
+		more:    st.hints,
 	}
 }
 
@@ -521,6 +524,16 @@ func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 		b[i] = hex[st.rng.IntN(len(hex))]
 	}
 	ts.Setenv(args[0], string(b))
+}
+
+// hint TEXT: from here on, a failure of this script also says TEXT.
+func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "hint")
+	if len(args) != 1 {
+		ts.Fatalf("usage: hint TEXT (one argument: quote it)")
+	}
+	st := state(ts)
+	st.hints = append(st.hints, args[0])
 }
 
 // mkfile [-size N[KiB|MiB]] PATH [CONTENT]: write a file, parents too.

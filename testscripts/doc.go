@@ -158,6 +158,12 @@
 // clock, or from GRADER_SEED when set; the seed is in every transcript, so
 // GRADER_SEED=12345 go test ... replays a failure exactly.
 //
+//	hint TEXT
+//
+// From here on, a failure of this script also prints "hint: TEXT": what
+// this script's check is about, where the grader's general hint cannot
+// know it.
+//
 //	mkfile [-size N[KiB|MiB]] PATH [CONTENT]
 //
 // Writes a file (and its folders) under the work directory: CONTENT
