@@ -259,7 +259,10 @@ func serve(conn net.Conn, root *os.Root, req request) int {
 		}
 		name = path.Join(name, "index.html")
 	}
-	f, err := root.Open(name)
+	// O_NONBLOCK: opening a named pipe (a FIFO) would otherwise wait, for
+	// ever, for a program to write into it, and this connection with it.
+	// A regular file ignores the flag.
+	f, err := root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return sendError(conn, 404)
 	}
