@@ -81,10 +81,14 @@ type running struct {
 // baseline the others are divided by.
 func contenders() []serverUnderTest {
 	if *vsInProcess {
-		return []serverUnderTest{
+		servers := []serverUnderTest{
 			{"nethttp", startNetHTTPHere, 0},
-			{"final", startFinalHere, 0},
+			{"final", startFinalHere("goroutines"), 0},
 		}
+		if eventLoopSupported {
+			servers = append(servers, serverUnderTest{"final-eventloop", startFinalHere("eventloop"), 0})
+		}
+		return servers
 	}
 	return []serverUnderTest{
 		{"nethttp", startNetHTTPProcess, 0},
@@ -304,19 +308,22 @@ func cpuTime(pid int) time.Duration {
 // runtime, and the two CPUs, with the load generator, but a CPU profile
 // of the test shows where their time goes.
 
-// startFinalHere starts final as main does, on a port of its own.
-func startFinalHere(b *testing.B, root string) running {
-	logTo(b, "final.log")
-	r, err := os.OpenRoot(root)
-	if err != nil {
-		b.Fatal(err)
+// startFinalHere starts final as main does, on a port of its own, serving
+// in mode (see serveModes).
+func startFinalHere(mode string) func(b *testing.B, root string) running {
+	return func(b *testing.B, root string) running {
+		logTo(b, "final-"+mode+".log")
+		r, err := os.OpenRoot(root)
+		if err != nil {
+			b.Fatal(err)
+		}
+		s := &server{root: r, dir: root, cgi: true, cgiTimeout: 10 * time.Second, idleTimeout: time.Minute,
+			headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second, conns: map[net.Conn]bool{}}
+		ln := listen(b)
+		go serveModes[mode](s, ln)
+		b.Cleanup(func() { s.shutdown(ln) })
+		return running{addr: ln.Addr().String(), memory: heapAndStacks}
 	}
-	s := &server{root: r, dir: root, cgi: true, cgiTimeout: 10 * time.Second, idleTimeout: time.Minute,
-		headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second, conns: map[net.Conn]bool{}}
-	ln := listen(b)
-	go s.acceptLoop(ln)
-	b.Cleanup(func() { s.shutdown(ln) })
-	return running{addr: ln.Addr().String(), memory: heapAndStacks}
 }
 
 // startNetHTTPHere starts net/http's server on a port of its own.

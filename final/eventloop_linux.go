@@ -15,6 +15,7 @@ import (
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -47,9 +48,19 @@ type eventLoop struct {
 	stopAt      time.Time     // when shutdown began
 	done        chan struct{} // closed when the loop has ended
 
+	loops []*eventLoop // all the loops, this one too: see deal
+	count atomic.Int64 // how many connections this loop has, for deal
+
 	mu    sync.Mutex
 	back  []*evConn // connections whose handler finished off the loop
+	dealt []newConn // connections another loop accepted for this one
 	ended bool
+}
+
+// newConn is a connection accepted, not yet taken in by a loop.
+type newConn struct {
+	fd int
+	sa syscall.Sockaddr
 }
 
 // evConn is a connection of the event loop, and the Conn its handler is
@@ -109,6 +120,7 @@ func (s *server) eventLoop(ln net.Listener) {
 	}
 	s.mu.Lock()
 	for _, l := range loops {
+		l.loops = loops
 		s.wakers = append(s.wakers, l.wakeUp)
 	}
 	s.mu.Unlock()
@@ -387,12 +399,44 @@ func (l *eventLoop) accept(now time.Time) {
 		// As Go does for its own TCP connections: send small writes at
 		// once, rather than wait to fill a packet (Nagle's algorithm).
 		syscall.SetsockoptInt(fd, syscall.IPPROTO_TCP, syscall.TCP_NODELAY, 1)
-		// The request often arrives with the connection: try to read at once.
-		c := &evConn{l: l, fd: fd, remote: tcpAddr(sa), readable: true}
-		l.conns[fd] = c
-		l.watch(c)
-		l.schedule(c)
+		l.deal(newConn{fd, sa})
 	}
+}
+
+// deal gives a new connection to the loop that has the fewest. Every
+// loop is woken by a new connection, and the first awake accepts all that
+// wait: left at that, a burst of 32 connections could all land on one
+// loop (we saw 31 to 1), which then does all the work on one core while
+// the others sleep. netty and gnet deal out connections the same way.
+func (l *eventLoop) deal(nc newConn) {
+	to := l
+	for _, o := range l.loops {
+		if o.count.Load() < to.count.Load() {
+			to = o
+		}
+	}
+	to.count.Add(1)
+	if to == l {
+		l.take(nc)
+		return
+	}
+	to.mu.Lock()
+	defer to.mu.Unlock()
+	if to.ended {
+		syscall.Close(nc.fd)
+		return
+	}
+	to.dealt = append(to.dealt, nc)
+	syscall.Write(to.wake[1], []byte{0})
+}
+
+// take starts serving a new connection.
+func (l *eventLoop) take(nc newConn) {
+	// The request often arrives with the connection: try to read at once.
+	c := &evConn{l: l, fd: nc.fd, remote: tcpAddr(nc.sa), readable: true}
+	l.conns[nc.fd] = c
+	l.watch(c)
+	l.schedule(c)
 }
 
 // linger starts to close c gently, as closeConn does: FIN, then read and
@@ -424,6 +468,7 @@ func (l *eventLoop) drain(c *evConn) {
 func (l *eventLoop) close(c *evConn) {
 	c.closed = true
 	delete(l.conns, c.fd)
+	l.count.Add(-1)
 	c.closeFiles()
 	syscall.Close(c.fd)
 }
@@ -448,6 +493,10 @@ func (l *eventLoop) stop(now time.Time) {
 func (l *eventLoop) end() {
 	l.mu.Lock()
 	l.ended = true
+	for _, nc := range l.dealt {
+		syscall.Close(nc.fd)
+	}
+	l.dealt = nil
 	l.mu.Unlock()
 	for _, c := range l.conns {
 		if !c.offLoop {
@@ -480,9 +529,12 @@ func (l *eventLoop) woken() {
 		}
 	}
 	l.mu.Lock()
-	back := l.back
-	l.back = nil
+	back, dealt := l.back, l.dealt
+	l.back, l.dealt = nil, nil
 	l.mu.Unlock()
+	for _, nc := range dealt {
+		l.take(nc)
+	}
 	for _, c := range back {
 		c.offLoop = false
 		if c.err != nil {
