@@ -586,11 +586,19 @@ func (c *evConn) finishOffLoop() {
 // the client has closed, or (0, nil) when there is nothing yet, which
 // io.Reader allows and which means "nothing happened". The read(2)
 // itself, on a non-blocking socket, fails with EAGAIN rather than wait.
+//
+// Past the deadline it fails, as a net.Conn's Read does, with one
+// exception: a connection idle between requests first looks whether the
+// next request has come. The loop may come to a connection late, busy
+// with others, and find its idle deadline passed when the client's
+// request has been waiting in the socket all along: closing then would
+// lose a request the client sent in time.
 func (c *evConn) Read(p []byte) (int, error) {
-	if !c.readDeadline.IsZero() && !time.Now().Before(c.readDeadline) {
-		return 0, os.ErrDeadlineExceeded
-	}
-	if !c.readable {
+	late := !c.readDeadline.IsZero() && !time.Now().Before(c.readDeadline)
+	switch {
+	case late && c.st.phase != idle:
+		return 0, os.ErrDeadlineExceeded // a head or body too slow: 408
+	case !c.readable && !late:
 		return 0, nil // epoll has said nothing: don't even ask
 	}
 	c.readable = false // if bytes are left, epoll_wait says so again
@@ -599,6 +607,8 @@ func (c *evConn) Read(p []byte) (int, error) {
 		switch {
 		case err == syscall.EINTR:
 			continue
+		case err == syscall.EAGAIN && late:
+			return 0, os.ErrDeadlineExceeded
 		case err == syscall.EAGAIN:
 			return 0, nil
 		case err != nil:

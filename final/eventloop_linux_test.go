@@ -4,6 +4,7 @@ package main
 
 import (
 	"net"
+	"os"
 	"syscall"
 	"testing"
 	"time"
@@ -79,3 +80,55 @@ func countAll(loops []*eventLoop) int {
 	return n
 }
 
+// TestEventLoopLateRead checks evConn.Read past the deadline. The loop may
+// come to a connection late, busy with others: a request that has been
+// waiting in the socket of an idle connection is read, not dropped; a
+// head arriving too slowly, or an idle connection with nothing, fails.
+func TestEventLoopLateRead(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	// A copy of the socket, as the loop has: File's dup, made non-blocking.
+	// (Fd, called once: it makes the descriptor blocking each time.)
+	f, err := server.(*net.TCPConn).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		t.Fatal(err)
+	}
+
+	past := time.Now().Add(-time.Second)
+	buf := make([]byte, 64)
+	read := func(phase phase) (string, error) {
+		c := &evConn{fd: fd, readDeadline: past, st: connState{phase: phase}}
+		n, err := c.Read(buf)
+		return string(buf[:n]), err
+	}
+	if got, err := read(idle); err != os.ErrDeadlineExceeded {
+		t.Errorf("idle, deadline passed, nothing sent: Read = %q, %v; want os.ErrDeadlineExceeded", got, err)
+	}
+	const req = "GET / HTTP/1.1\r\n"
+	client.Write([]byte(req))
+	time.Sleep(50 * time.Millisecond) // on loopback, the bytes are there by then
+	if got, err := read(headArrives); err != os.ErrDeadlineExceeded {
+		t.Errorf("head arriving, deadline passed: Read = %q, %v; want os.ErrDeadlineExceeded (then 408)", got, err)
+	}
+	if got, err := read(idle); got != req || err != nil {
+		t.Errorf("idle, deadline passed, a request waiting unseen by epoll: Read = %q, %v; want %q, nil", got, err, req)
+	}
+}
