@@ -11,6 +11,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"runtime"
@@ -407,7 +408,8 @@ func (l *eventLoop) accept(now time.Time) {
 // loop is woken by a new connection, and the first awake accepts all that
 // wait: left at that, a burst of 32 connections could all land on one
 // loop (we saw 31 to 1), which then does all the work on one core while
-// the others sleep. netty and gnet deal out connections the same way.
+// the others sleep. netty deals them round-robin; gnet can deal to the
+// loop with the fewest, as here.
 func (l *eventLoop) deal(nc newConn) {
 	to := l
 	for _, o := range l.loops {
@@ -493,10 +495,19 @@ func (l *eventLoop) stop(now time.Time) {
 func (l *eventLoop) end() {
 	l.mu.Lock()
 	l.ended = true
+	// deal picks the loop with the fewest connections: an ended loop
+	// must never look like that one.
+	l.count.Store(math.MaxInt64 / 2)
 	for _, nc := range l.dealt {
 		syscall.Close(nc.fd)
 	}
-	l.dealt = nil
+	// Connections handed back, whose handler finished off the loop after
+	// the last woken: nobody else will close them.
+	for _, c := range l.back {
+		c.closeFiles()
+		syscall.Close(c.fd)
+	}
+	l.dealt, l.back = nil, nil
 	l.mu.Unlock()
 	for _, c := range l.conns {
 		if !c.offLoop {

@@ -132,3 +132,62 @@ func TestEventLoopLateRead(t *testing.T) {
 		t.Errorf("idle, deadline passed, a request waiting unseen by epoll: Read = %q, %v; want %q, nil", got, err, req)
 	}
 }
+
+// TestEventLoopEnd checks what an ended loop leaves: it is dealt no new
+// connection (the others get them all, none is closed unanswered), and a
+// connection handed back to it after its last look is closed, not leaked.
+func TestEventLoopEnd(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s := &server{conns: map[net.Conn]bool{}}
+	a, err := newEventLoop(s, ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newEventLoop(s, ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.loops, b.loops = []*eventLoop{a, b}, []*eventLoop{a, b}
+	defer a.end()
+
+	// A connection whose handler finished off the loop, handed back to b
+	// just before b ends.
+	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Close(pair[1])
+	b.back = append(b.back, &evConn{l: b, fd: pair[0], offLoop: true})
+	b.end()
+	if _, err := fcntlGetfd(pair[0]); err != syscall.EBADF {
+		t.Errorf("a connection handed back to a loop that then ended is still open (fcntl: %v)", err)
+	}
+
+	const n = 4
+	for range n {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(a.conns) < n && time.Now().Before(deadline); {
+		a.accept(time.Now())
+		time.Sleep(time.Millisecond)
+	}
+	if len(a.conns) != n {
+		t.Errorf("the running loop kept %d of %d new connections; the ended one must get none", len(a.conns), n)
+	}
+}
+
+func fcntlGetfd(fd int) (uintptr, error) {
+	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
+	if errno != 0 {
+		return r, errno
+	}
+	return r, nil
+}
