@@ -129,8 +129,8 @@ func (s *server) serveFile(w *response, req *request, name string) int {
 	// O_NONBLOCK: should the name have become a named pipe (a FIFO)
 	// since the Stat, opening it would wait, for ever, for a program to
 	// write into it; in the event loop, every connection would wait. A
-	// regular file ignores the flag. (It also spares os.File two fcntl
-	// calls of its own, to set and unset it: four system calls a request.)
+	// regular file ignores the flag. (It also spares os.File setting the
+	// flag itself and unsetting it: two fcntl calls each, four a request.)
 	f, err := s.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return sendError(w, 404)

@@ -25,7 +25,7 @@ type transcript struct {
 	ex      *exchange // the exchange to show as sent/received, or nil
 	lines   []string  // expected/got and carets
 	hints   []string
-	more    []string // the script's own hints (the hint command)
+	more    []string // the script's own hints (the hint command), shown first
 	console []string // console lines to show, already cut
 	script  string
 	seed    uint64
@@ -48,7 +48,7 @@ func (tr *transcript) String() string {
 	for _, l := range tr.lines {
 		fmt.Fprintf(&b, "  %s\n", l)
 	}
-	for _, h := range append(tr.hints, tr.more...) {
+	for _, h := range append(tr.more, tr.hints...) {
 		fmt.Fprintf(&b, "  hint: %s\n", h)
 	}
 	if len(tr.console) > 0 {
