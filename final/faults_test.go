@@ -181,11 +181,18 @@ func testFaultDescriptorExhaustion(t *testing.T, mode string) {
 	// (Stat the log we hold open: to open it again would need a
 	// descriptor, and there is none.)
 	refused := func() bool { return sizeOf(log) > 0 }
+	var files []*os.File // the fillers: closed before the leak check
+	closeFiles := func() {
+		for _, f := range files {
+			f.Close()
+		}
+		files = nil
+	}
+	defer closeFiles()
 	if !refused() {
 		conns[0].Close()
 		conns = conns[1:]
 		time.Sleep(200 * time.Millisecond) // the server's end closes too
-		var files []*os.File
 		for {
 			f, err := os.Open(os.DevNull)
 			if err != nil {
@@ -197,11 +204,6 @@ func testFaultDescriptorExhaustion(t *testing.T, mode string) {
 			files[0].Close()
 			files = files[1:]
 		}
-		defer func() {
-			for _, f := range files {
-				f.Close()
-			}
-		}()
 		if conn, err := net.Dial("tcp", ts.addr); err == nil {
 			conns = append(conns, conn)
 		}
@@ -219,8 +221,9 @@ func testFaultDescriptorExhaustion(t *testing.T, mode string) {
 	cpu, logged := selfCPUTime()-cpuBefore, sizeOf(log)-logBefore
 
 	filled := len(conns)
-	// Let go of the connections, and time how soon a normal client is
-	// answered again.
+	// Let go of the connections (and the fillers), and time how soon a
+	// normal client is answered again.
+	closeFiles()
 	closeAll()
 	start := time.Now()
 	ts.checkAlive(t)
