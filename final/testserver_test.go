@@ -287,6 +287,18 @@ func measure() resources {
 	return r
 }
 
+// openDescriptors lists this process's descriptors and what each is
+// ("7 -> socket:[123456]"), for the message of a leak.
+func openDescriptors() string {
+	fds, _ := os.ReadDir("/proc/self/fd")
+	var list []string
+	for _, fd := range fds {
+		to, _ := os.Readlink(filepath.Join("/proc/self/fd", fd.Name()))
+		list = append(list, fd.Name()+" -> "+to)
+	}
+	return strings.Join(list, ", ")
+}
+
 // childProcesses lists this process's children, from /proc/*/stat, as
 // "pid state command". The stat line is "pid (comm) state ppid ...", and
 // comm may hold spaces and parentheses: read from the last ")".
@@ -337,7 +349,8 @@ func checkNoLeaks(t testing.TB, before resources) resources {
 	for deadline := time.Now().Add(10 * time.Second); !back(); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			buf := make([]byte, 1<<20)
-			t.Fatalf("leak: before %v, 10s after %v\nchildren: %q\n%s", before, now, childProcesses(), buf[:runtime.Stack(buf, true)])
+			t.Fatalf("leak: before %v, 10s after %v\nchildren: %q\nopen descriptors: %s\n%s",
+				before, now, childProcesses(), openDescriptors(), buf[:runtime.Stack(buf, true)])
 		}
 	}
 	return now
