@@ -15,28 +15,7 @@ import (
 // connection waiting; were it to keep them all, it would do all the work
 // on one core while the others slept.
 func TestEventLoopDeals(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	s := &server{conns: map[net.Conn]bool{}}
-	var loops []*eventLoop
-	for range 3 {
-		l, err := newEventLoop(s, ln)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loops = append(loops, l)
-	}
-	for _, l := range loops {
-		l.loops = loops
-	}
-	defer func() {
-		for _, l := range loops {
-			l.end()
-		}
-	}()
+	ln, loops := testLoops(t, 3)
 
 	// 30 clients connect at once; the kernel completes each handshake
 	// before any loop runs, as it does for a burst.
@@ -70,6 +49,35 @@ func TestEventLoopDeals(t *testing.T) {
 			}
 		}
 	}
+}
+
+// testLoops makes n event loops on a new listener, as eventLoop does, but
+// does not run them: the test plays their part. Each is ended at the end
+// of the test, unless the test ended it.
+func testLoops(t *testing.T, n int) (net.Listener, []*eventLoop) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	s := &server{conns: map[net.Conn]bool{}}
+	var loops []*eventLoop
+	for range n {
+		l, err := newEventLoop(s, ln)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loops = append(loops, l)
+		t.Cleanup(func() {
+			if !l.ended {
+				l.end()
+			}
+		})
+	}
+	for _, l := range loops {
+		l.loops = loops
+	}
+	return ln, loops
 }
 
 func countAll(loops []*eventLoop) int {
@@ -137,22 +145,8 @@ func TestEventLoopLateRead(t *testing.T) {
 // connection (the others get them all, none is closed unanswered), and a
 // connection handed back to it after its last look is closed, not leaked.
 func TestEventLoopEnd(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	s := &server{conns: map[net.Conn]bool{}}
-	a, err := newEventLoop(s, ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := newEventLoop(s, ln)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.loops, b.loops = []*eventLoop{a, b}, []*eventLoop{a, b}
-	defer a.end()
+	ln, loops := testLoops(t, 2)
+	a, b := loops[0], loops[1]
 
 	// A connection whose handler finished off the loop, handed back to b
 	// just before b ends.
