@@ -17,22 +17,10 @@ import (
 func TestEventLoopDeals(t *testing.T) {
 	ln, loops := testLoops(t, 3)
 
-	// 30 clients connect at once; the kernel completes each handshake
-	// before any loop runs, as it does for a burst.
+	// 30 clients connect at once, and the first loop awake accepts them
+	// all.
 	const n = 30
-	for range n {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-	}
-	// The first loop wakes and accepts them all (the loops are not
-	// running: the test plays the first one's part).
-	for deadline := time.Now().Add(5 * time.Second); countAll(loops) < n && time.Now().Before(deadline); {
-		loops[0].accept(time.Now())
-		time.Sleep(time.Millisecond)
-	}
+	burst(t, ln, loops[0], n, func() bool { return countAll(loops) == n })
 	for i, l := range loops {
 		kept := len(l.conns)
 		l.mu.Lock()
@@ -78,6 +66,23 @@ func testLoops(t *testing.T, n int) (net.Listener, []*eventLoop) {
 		l.loops = loops
 	}
 	return ln, loops
+}
+
+// burst connects n clients at once (the kernel completes each handshake
+// before any loop runs, as it does for a burst), then plays loop's part:
+// it accepts until done, for 5 s at most.
+func burst(t *testing.T, ln net.Listener, loop *eventLoop, n int, done func() bool) {
+	for range n {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	for deadline := time.Now().Add(5 * time.Second); !done() && time.Now().Before(deadline); {
+		loop.accept(time.Now())
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func countAll(loops []*eventLoop) int {
@@ -162,17 +167,7 @@ func TestEventLoopEnd(t *testing.T) {
 	}
 
 	const n = 4
-	for range n {
-		c, err := net.Dial("tcp", ln.Addr().String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-	}
-	for deadline := time.Now().Add(5 * time.Second); len(a.conns) < n && time.Now().Before(deadline); {
-		a.accept(time.Now())
-		time.Sleep(time.Millisecond)
-	}
+	burst(t, ln, a, n, func() bool { return len(a.conns) == n })
 	if len(a.conns) != n {
 		t.Errorf("the running loop kept %d of %d new connections; the ended one must get none", len(a.conns), n)
 	}
