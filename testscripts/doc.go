@@ -160,9 +160,9 @@
 //
 //	hint TEXT
 //
-// From here on, a failure of this script also prints "hint: TEXT": what
-// this script's check is about, where the grader's general hint cannot
-// know it.
+// From here on, a failure of this script also prints "hint: TEXT", before
+// the grader's own hints: what this script's check is about, which the
+// grader's general hint cannot know.
 //
 //	mkfile [-size N[KiB|MiB]] PATH [CONTENT]
 //

@@ -2,6 +2,7 @@ package testscripts
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -48,7 +49,7 @@ func (tr *transcript) String() string {
 	for _, l := range tr.lines {
 		fmt.Fprintf(&b, "  %s\n", l)
 	}
-	for _, h := range append(tr.more, tr.hints...) {
+	for _, h := range slices.Concat(tr.more, tr.hints) {
 		fmt.Fprintf(&b, "  hint: %s\n", h)
 	}
 	if len(tr.console) > 0 {
