@@ -57,6 +57,7 @@ type request struct {
 	line    string // the request line as it came, for the log
 	method  string // "GET"
 	target  string // "/index.html"
+	path    string // the target up to a "?": the query is not part of it
 	version string // "HTTP/1.1"
 }
 
@@ -176,6 +177,9 @@ func parseRequest(head []byte) (request, bool) {
 		return req, false
 	}
 	req.method, req.target, req.version = parts[0], parts[1], parts[2]
+	// The query string ("?a=1") is input for a program, not part of the
+	// path: cut it off once, here, for every function after us.
+	req.path, _, _ = strings.Cut(req.target, "?")
 	return req, isToken(req.method) && isTarget(req.target) && isVersion(req.version)
 }
 
@@ -217,7 +221,7 @@ func serve(conn net.Conn, root *os.Root, req request) int {
 		// A 405 must list the methods that would work (RFC 9110 §15.5.6).
 		return sendError(conn, 405, "Allow: GET")
 	}
-	name, ok := fileName(req.target)
+	name, ok := fileName(req.path)
 	if !ok {
 		return sendError(conn, 400)
 	}
@@ -248,11 +252,9 @@ func serve(conn net.Conn, root *os.Root, req request) int {
 	return 200
 }
 
-// fileName turns a request target into a name under the document root,
-// such as "images/gopher.png", or reports false for a target we refuse.
-func fileName(target string) (string, bool) {
-	// The query string ("?a=1") is input for a program, not part of the path.
-	p, _, _ := strings.Cut(target, "?")
+// fileName turns a request's path into a name under the document root,
+// such as "images/gopher.png", or reports false for a path we refuse.
+func fileName(p string) (string, bool) {
 	// Browsers send "my file.txt" as "my%20file.txt". Decode exactly once:
 	// decoding twice turns "%252e" into "%2e" into ".", a classic way past
 	// a check made between the two.

@@ -94,6 +94,8 @@ type request struct {
 	line    string // the request line as it came, for the log
 	method  string // "GET"
 	target  string // "/index.html"
+	path    string // the target up to a "?": the query is not part of it
+	query   string // what follows the "?", "a=2&b=3": input for a page
 	version string // "HTTP/1.1"
 	// header holds each header's values by name, in lower case, because
 	// names ignore case (RFC 9110 §5.1): "Content-Length: 5" is found as
@@ -242,6 +244,9 @@ func parseRequest(head []byte) (request, bool) {
 		return req, false
 	}
 	req.method, req.target, req.version = parts[0], parts[1], parts[2]
+	// The query string ("?a=1") is input for a program, not part of the
+	// path: cut it off once, here, for every function after us.
+	req.path, req.query, _ = strings.Cut(req.target, "?")
 
 	// Each header line is "Name: value" (RFC 9112 §5), with optional
 	// spaces around the value. A line without a colon, or a space before
@@ -335,14 +340,14 @@ func readBody(r *bufio.Reader, req request) ([]byte, int) {
 
 // serve answers one well-formed request and returns the status it sent.
 func serve(conn net.Conn, root *os.Root, req request) int {
-	if rt, ok := findRoute(req.target); ok {
+	if rt, ok := findRoute(req.path); ok {
 		return serveRoute(conn, rt, req)
 	}
 	if req.method != "GET" {
 		// A 405 must list the methods that would work (RFC 9110 §15.5.6).
 		return sendError(conn, 405, "Allow: GET")
 	}
-	name, ok := fileName(req.target)
+	name, ok := fileName(req.path)
 	if !ok {
 		return sendError(conn, 400)
 	}
@@ -377,9 +382,8 @@ func serve(conn net.Conn, root *os.Root, req request) int {
 	return 200
 }
 
-// findRoute finds the route for a target's path, if it has one.
-func findRoute(target string) (route, bool) {
-	p, _, _ := strings.Cut(target, "?")
+// findRoute finds the route for a path, if it has one.
+func findRoute(p string) (route, bool) {
 	for _, rt := range routes {
 		if p == rt.path || strings.HasSuffix(rt.path, "/") && strings.HasPrefix(p, rt.path) {
 			return rt, true
@@ -408,7 +412,7 @@ func theTime(req request) (int, string, string) {
 
 // hello answers /hello/anything, for GET and POST alike, with its path.
 func hello(req request) (int, string, string) {
-	p, _, _ := strings.Cut(req.target, "?")
+	p := req.path
 	if decoded, err := url.PathUnescape(p); err == nil {
 		p = decoded
 	}
@@ -458,15 +462,12 @@ func formValues(req request) (url.Values, error) {
 		}
 		return url.ParseQuery(string(req.body))
 	}
-	_, query, _ := strings.Cut(req.target, "?")
-	return url.ParseQuery(query)
+	return url.ParseQuery(req.query)
 }
 
-// fileName turns a request target into a name under the document root,
-// such as "images/gopher.png", or reports false for a target we refuse.
-func fileName(target string) (string, bool) {
-	// The query string ("?a=1") is input for a program, not part of the path.
-	p, _, _ := strings.Cut(target, "?")
+// fileName turns a request's path into a name under the document root,
+// such as "images/gopher.png", or reports false for a path we refuse.
+func fileName(p string) (string, bool) {
 	// Browsers send "my file.txt" as "my%20file.txt". Decode exactly once:
 	// decoding twice turns "%252e" into "%2e" into ".", a classic way past
 	// a check made between the two.
