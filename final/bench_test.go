@@ -85,8 +85,10 @@ func contenders() []serverUnderTest {
 			{"nethttp", startNetHTTPHere, 0},
 			{"final", startFinalHere("goroutines"), 0},
 		}
-		if eventLoopSupported {
-			servers = append(servers, serverUnderTest{"final-eventloop", startFinalHere("eventloop"), 0})
+		if loopsSupported {
+			servers = append(servers,
+				serverUnderTest{"final-eventloop", startFinalHere("eventloop"), 0},
+				serverUnderTest{"final-poll", startFinalHere("poll"), 0})
 		}
 		return servers
 	}
@@ -94,6 +96,7 @@ func contenders() []serverUnderTest {
 		{"nethttp", startNetHTTPProcess, 0},
 		{"final", startFinalProcess(), 0},
 		{"final-eventloop", startFinalProcess("-serve", "eventloop"), 0},
+		{"final-poll", startFinalProcess("-serve", "poll"), 0},
 		{"final-sequential", startFinalProcess("-serve", "sequential"), 1},
 	}
 }
@@ -313,12 +316,11 @@ func cpuTime(pid int) time.Duration {
 func startFinalHere(mode string) func(b *testing.B, root string) running {
 	return func(b *testing.B, root string) running {
 		logTo(b, "final-"+mode+".log")
-		r, err := os.OpenRoot(root)
+		s, _, err := newServer(config{dir: root, cgi: true, cgiTimeout: 10 * time.Second, idleTimeout: time.Minute,
+			headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}
-		s := &server{root: r, dir: root, cgi: true, cgiTimeout: 10 * time.Second, idleTimeout: time.Minute,
-			headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second, conns: map[net.Conn]bool{}}
 		ln := listen(b)
 		go serveModes[mode](s, ln)
 		b.Cleanup(func() { s.shutdown(ln) })

@@ -41,42 +41,68 @@ func isCGI(name string) bool {
 	return strings.EqualFold(first, cgiDir)
 }
 
+// cgiSettings are a cgiRunner's settings, fixed before the server starts.
+type cgiSettings struct {
+	root    *os.Root
+	dir     string        // the document root as an absolute path, for the scripts
+	timeout time.Duration // how long a script may run
+	site    handler       // where a local redirect goes (RFC 3875 §6.2.2): the whole site again
+}
+
+// cgiRunner runs the programs in the document root's cgi-bin folder as
+// CGI/1.1 scripts (RFC 3875), and keeps count of those running.
+type cgiRunner struct {
+	cgiSettings
+
+	mu      sync.Mutex
+	scripts map[*exec.Cmd]bool // the scripts running
+}
+
 // serveCGI runs a script under cgi-bin/ and sends what it prints, as
 // CGI/1.1 (RFC 3875) says: the request goes in through environment
 // variables and stdin, the response comes out of stdout, a header block
-// and then the body.
-func (s *server) serveCGI(w *response, req *request, name string) int {
-	if !s.cgi {
-		return sendError(w, 403)
+// and then the body. A nil runner (CGI turned off) refuses.
+func (c *cgiRunner) serveCGI(w *response, req *request, name string) {
+	if c == nil {
+		sendError(w, 403)
+		return
 	}
 	if req.method != "GET" && req.method != "HEAD" && req.method != "POST" {
-		return sendError(w, 405, "Allow: GET, HEAD, POST")
+		sendError(w, 405, "Allow: GET, HEAD, POST")
+		return
 	}
 	if !cgiSupported {
-		return sendError(w, 501)
+		sendError(w, 501)
+		return
 	}
-	script, pathInfo, status := findScript(s.root, name)
-	if status != 0 {
-		return sendError(w, status)
-	}
+	script, pathInfo, status := findScript(c.root, name)
 	// PATH_INFO reaches the script decoded (RFC 3875 §4.1.5), so
 	// "%0d%0a" in the URL would be a real CR LF in it: a script that
 	// echoes it into a header line would let the client add headers of
 	// its own (response splitting). §4.1.5 lets us refuse such a value.
-	if !isFieldValue(pathInfo) {
-		return sendError(w, 400)
+	if status == 0 && !isFieldValue(pathInfo) {
+		status = 400
+	}
+	if status != 0 {
+		sendError(w, status)
+		return
 	}
 	// From here on we wait for the script, not for the client: an event
 	// loop must hand this connection to a goroutine of its own.
-	blocking(w.conn)
+	w.conn.blocking()
+	c.run(w, req, script, pathInfo)
+}
 
+// run starts the script, answers with what it prints, and makes sure that
+// it, and whatever it started, is gone when the answer is.
+func (c *cgiRunner) run(w *response, req *request, script, pathInfo string) {
 	// The script gets a deadline: one that loops or waits for ever would
 	// otherwise hold the connection, and a process, for ever.
-	ctx, cancel := context.WithTimeout(context.Background(), s.cgiTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, filepath.Join(s.dir, filepath.FromSlash(script)))
+	cmd := exec.CommandContext(ctx, filepath.Join(c.dir, filepath.FromSlash(script)))
 	cmd.Dir = filepath.Dir(cmd.Path) // the script's folder (RFC 3875 §7.2)
-	cmd.Env = cgiEnv(s, w.conn, req, script, pathInfo)
+	cmd.Env = c.env(w.conn, req, script, pathInfo)
 	// The body goes to stdin (§4.2). exec feeds it from a goroutine, so a
 	// script that never reads it can't block us. Without a body, stdin is
 	// /dev/null: no pipe and no goroutine to make, for most requests.
@@ -93,20 +119,23 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	cmd.WaitDelay = time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return sendError(w, 500)
+		sendError(w, 500)
+		return
 	}
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
-			return sendError(w, 403)
+			sendError(w, 403)
+			return
 		}
-		return sendError(w, 500) // not a program: no "#!" line, say
+		sendError(w, 500) // not a program: no "#!" line, say
+		return
 	}
 	// Whatever happens next, reap the process, and kill anything it left
-	// running in its group. Until then the server knows of it: a script
+	// running in its group. Until then the runner knows of it: a script
 	// still running when the server exits is killed with its group
 	// (killScripts), not left behind in a group of its own, where the
 	// Ctrl-C that stops the server never reaches it.
-	s.trackScript(cmd, true)
+	c.track(cmd, true)
 	wait := sync.OnceValue(cmd.Wait)
 	defer func() {
 		// By now the script has closed its output, and the answer is
@@ -115,16 +144,29 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 		// pipelined behind it, for a script that runs on after its answer.
 		killGroup(cmd)
 		wait()
-		s.trackScript(cmd, false)
+		c.track(cmd, false)
 	}()
+	c.relay(w, req, scriptRun{ctx, cancel, wait, bufio.NewReaderSize(stdout, maxHead)})
+}
 
-	// As big as the longest header block we take from a client: ReadSlice
-	// needs a whole header line in the buffer.
-	out := bufio.NewReaderSize(stdout, maxHead)
-	status, contentType, header, err := readCGIHeader(out)
+// scriptRun is a script running, as relay sees it: its deadline, and its
+// output, read through a buffer as big as the longest header block we take
+// from a client (ReadSlice needs a whole header line in the buffer).
+type scriptRun struct {
+	ctx    context.Context
+	cancel context.CancelFunc // kills it
+	wait   func() error       // waits for it to end, once
+	out    *bufio.Reader
+}
+
+// relay answers with what the script prints: its header block, then its
+// body, read ahead up to cgiReadAhead (then sent with a Content-Length) or
+// streamed as it comes.
+func (c *cgiRunner) relay(w *response, req *request, sc scriptRun) {
+	status, contentType, header, err := readCGIHeader(sc.out)
 	var body []byte
 	if err == nil {
-		body, err = io.ReadAll(io.LimitReader(out, cgiReadAhead))
+		body, err = io.ReadAll(io.LimitReader(sc.out, cgiReadAhead))
 	}
 	if err != nil {
 		// Nothing usable came out. Let the script finish (reading what it
@@ -132,35 +174,31 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 		// is 504 Gateway Timeout; a script that failed is our side's error,
 		// 500; one that "succeeded" spoke garbage, an upstream's error,
 		// 502 Bad Gateway.
-		io.Copy(io.Discard, out)
-		failed := wait() != nil
+		io.Copy(io.Discard, sc.out)
+		failed := sc.wait() != nil
 		switch {
-		case ctx.Err() != nil:
-			return sendError(w, 504)
+		case sc.ctx.Err() != nil:
+			sendError(w, 504)
 		case failed:
-			return sendError(w, 500)
+			sendError(w, 500)
+		default:
+			sendError(w, 502)
 		}
-		return sendError(w, 502)
+		return
 	}
-	if ctx.Err() != nil {
-		return sendError(w, 504) // a header, then nothing in time
+	if sc.ctx.Err() != nil {
+		sendError(w, 504) // a header, then nothing in time
+		return
 	}
 	// A Location that is a path on this server, alone in the header
 	// block, is a local redirect (§6.2.2): the server answers as if the
 	// client had asked for that path with a GET, and the client never
-	// learns of it. A script that redirects to itself would do so for
-	// ever: a few times are plenty.
+	// learns of it.
 	if len(header) == 1 && strings.HasPrefix(header[0], "Location: /") &&
 		status == 302 && contentType == "" && len(body) == 0 {
-		loc := strings.TrimPrefix(header[0], "Location: ")
-		if req.redirects >= maxLocalRedirects || !isTarget(loc) {
-			return sendError(w, 500)
-		}
-		next := *req
-		next.method, next.target, next.body, next.hasBody = "GET", loc, nil, false
-		next.redirects++
-		wait()
-		return s.serve(w, &next)
+		sc.wait()
+		c.localRedirect(w, req, strings.TrimPrefix(header[0], "Location: "))
+		return
 	}
 
 	length := int64(len(body))
@@ -170,15 +208,29 @@ func (s *server) serveCGI(w *response, req *request, name string) int {
 	writeHead(w, status, contentType, length, header...)
 	w.Write(body)
 	if length < 0 {
-		if _, err := io.Copy(w, out); err != nil || ctx.Err() != nil {
+		if _, err := io.Copy(w, sc.out); err != nil || sc.ctx.Err() != nil {
 			w.abort() // killed halfway through: the client must know
 			// Or the client has gone, and nobody reads the script's
 			// output: it would block on a full pipe, and we in wait(),
 			// until the CGI timeout. Kill it now.
-			cancel()
+			sc.cancel()
 		}
 	}
-	return status
+}
+
+// localRedirect answers as if the client had asked for loc with a GET. A
+// script that redirects to itself would do so for ever: a few times are
+// plenty.
+func (c *cgiRunner) localRedirect(w *response, req *request, loc string) {
+	if req.redirects >= maxLocalRedirects || !isTarget(loc) {
+		sendError(w, 500)
+		return
+	}
+	next := *req
+	next.method, next.target, next.body, next.hasBody = "GET", loc, nil, false
+	next.path, next.query, _ = strings.Cut(loc, "?")
+	next.redirects++
+	c.site.serveHTTP(w, &next)
 }
 
 // findScript finds the script a name runs: the first file on its path
@@ -208,10 +260,9 @@ func findScript(root *os.Root, name string) (script, pathInfo string, status int
 	return "", "", 403
 }
 
-// cgiEnv makes the script's environment: the meta-variables of RFC 3875
+// env makes the script's environment: the meta-variables of RFC 3875
 // §4.1, a few that servers commonly add, and PATH. Nothing else of ours.
-func cgiEnv(s *server, conn Conn, req *request, script, pathInfo string) []string {
-	_, query, _ := strings.Cut(req.target, "?")
+func (c *cgiRunner) env(conn Conn, req *request, script, pathInfo string) []string {
 	remoteAddr, remotePort, _ := net.SplitHostPort(conn.RemoteAddr().String())
 	serverAddr, serverPort, _ := net.SplitHostPort(conn.LocalAddr().String())
 	// SERVER_NAME is the name the client used, from Host without its
@@ -233,10 +284,10 @@ func cgiEnv(s *server, conn Conn, req *request, script, pathInfo string) []strin
 		"REQUEST_METHOD=" + req.method,
 		"REQUEST_URI=" + req.target,
 		"SCRIPT_NAME=/" + script,
-		"SCRIPT_FILENAME=" + filepath.Join(s.dir, filepath.FromSlash(script)),
-		"DOCUMENT_ROOT=" + s.dir,
+		"SCRIPT_FILENAME=" + filepath.Join(c.dir, filepath.FromSlash(script)),
+		"DOCUMENT_ROOT=" + c.dir,
 		"PATH_INFO=" + pathInfo,
-		"QUERY_STRING=" + query, // set even when empty (§4.1.7)
+		"QUERY_STRING=" + req.query, // set even when empty (§4.1.7)
 		"REMOTE_ADDR=" + remoteAddr,
 		"REMOTE_PORT=" + remotePort,
 		"REDIRECT_STATUS=200", // php-cgi refuses to run without it
@@ -363,26 +414,29 @@ func (p *prefixWriter) flush() {
 	}
 }
 
-// trackScript adds a running script to the server's, or removes it.
-func (s *server) trackScript(cmd *exec.Cmd, running bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.scripts == nil {
-		s.scripts = map[*exec.Cmd]bool{}
+// track adds a running script to the runner's, or removes it.
+func (c *cgiRunner) track(cmd *exec.Cmd, running bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.scripts == nil {
+		c.scripts = map[*exec.Cmd]bool{}
 	}
 	if running {
-		s.scripts[cmd] = true
+		c.scripts[cmd] = true
 	} else {
-		delete(s.scripts, cmd)
+		delete(c.scripts, cmd)
 	}
 }
 
 // killScripts kills the CGI scripts still running, with their groups: the
 // server is about to exit.
-func (s *server) killScripts() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for cmd := range s.scripts {
+func (c *cgiRunner) killScripts() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for cmd := range c.scripts {
 		killGroup(cmd)
 	}
 }

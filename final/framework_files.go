@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"net/url"
 	"os"
@@ -47,11 +48,35 @@ var contentTypes = map[string]string{
 // head, rather than by sendfile(2) after it.
 const smallFile = 16 << 10
 
-// fileName turns a request target into a name under the document root,
-// such as "images/gopher.png", or reports false for a target we refuse.
-func fileName(target string) (string, bool) {
-	// The query string ("?a=1") is input for a program, not part of the path.
-	p, _, _ := strings.Cut(target, "?")
+// docRoot serves a folder, the document root: its files, a page listing
+// each of its folders, and the programs in its cgi-bin folder.
+type docRoot struct {
+	root     *os.Root   // os.Root opens files only inside the folder
+	pages    pages      // for the listings
+	cgi      *cgiRunner // nil: CGI is off (-cgi=false)
+	listings listingCache
+}
+
+// serveHTTP answers a request for a path of the document root.
+func (d *docRoot) serveHTTP(w *response, req *request) {
+	name, ok := fileName(req.path)
+	if !ok {
+		sendError(w, 400)
+		return
+	}
+	// Decided on the cleaned name, never on the raw target: every spelling
+	// of a script's path ("//cgi-bin/x", "/cgi-bin/./x", "/%63gi-bin/x")
+	// must run it, or one of them would send its source code.
+	if isCGI(name) {
+		d.cgi.serveCGI(w, req, name)
+		return
+	}
+	d.serveFile(w, req, name)
+}
+
+// fileName turns a request's path into a name under the document root,
+// such as "images/gopher.png", or reports false for a path we refuse.
+func fileName(p string) (string, bool) {
 	// Browsers send "my file.txt" as "my%20file.txt". Decode exactly once:
 	// decoding twice turns "%252e" into "%2e" into ".", a classic way past
 	// a check made between the two.
@@ -75,93 +100,106 @@ func fileName(target string) (string, bool) {
 }
 
 // serveFile answers with the file, or the folder, that name names.
-func (s *server) serveFile(w *response, req *request, name string) int {
+func (d *docRoot) serveFile(w *response, req *request, name string) {
 	if req.method != "GET" && req.method != "HEAD" {
-		return sendError(w, 405, "Allow: GET, HEAD")
+		sendError(w, 405, "Allow: GET, HEAD")
+		return
 	}
 	// os.Root.Stat follows symlinks, but only inside the root: a link
 	// that leads out of it is an error, as if nothing were there.
-	info, err := s.root.Stat(name)
-	p, _, _ := strings.Cut(req.target, "?")
+	info, err := d.root.Stat(name)
 	// "/sample.txt/" names a folder that is not there: fileName's Clean
 	// dropped the slash, but a file served at that URL would be one file
 	// at two URLs, and its relative links would resolve wrongly.
-	if err != nil || !info.IsDir() && strings.HasSuffix(p, "/") {
-		return sendError(w, 404)
+	if err != nil || !info.IsDir() && strings.HasSuffix(req.path, "/") {
+		sendError(w, 404)
+		return
 	}
 	if info.IsDir() {
-		// A folder's URL ends in "/", or the relative links in its page
-		// ("photo.jpg") would resolve against the parent: send the client
-		// to the right URL (RFC 9110 §15.4.2). It is built from the
-		// cleaned name, so it always starts with exactly one "/":
-		// "//evil.example/" would send the browser to another site
-		// (an open redirect, CVE-2021-28861).
-		_, query, hasQuery := strings.Cut(req.target, "?")
-		if !strings.HasSuffix(p, "/") {
-			location := (&url.URL{Path: "/" + strings.TrimPrefix(name+"/", "./")}).EscapedPath()
-			if hasQuery {
-				location += "?" + query
-			}
-			return sendError(w, 301, "Location: "+location)
+		var answered bool
+		if name, info, answered = d.serveFolder(w, req, name); answered {
+			return
 		}
-		// A folder is served by the index.html inside it, or else by a
-		// page that lists what it holds.
-		index := path.Join(name, "index.html")
-		indexInfo, err := s.root.Stat(index)
-		if err != nil || !indexInfo.Mode().IsRegular() {
-			return sendListing(w, s.root, name)
-		}
-		name, info = index, indexInfo
 	}
-
 	// Only regular files: not devices, sockets or named pipes.
 	if !info.Mode().IsRegular() {
-		return sendError(w, 404)
+		sendError(w, 404)
+		return
 	}
 	// The client has this version already: 304, no body (RFC 9110
 	// §13.1.3). The Stat above is all a 304 needs, so it is answered
 	// before the file is even opened.
 	if notModified(req, info.ModTime()) {
 		writeHead(w, 304, "", -1, "Last-Modified: "+info.ModTime().UTC().Format(timeFormat))
-		return 304
+		return
 	}
+	d.sendContent(w, req, name)
+}
 
+// serveFolder answers for a folder: a redirect to its URL with a "/", or a
+// listing; or it returns its index.html, for serveFile to send, and
+// answered false.
+func (d *docRoot) serveFolder(w *response, req *request, name string) (string, fs.FileInfo, bool) {
+	// A folder's URL ends in "/", or the relative links in its page
+	// ("photo.jpg") would resolve against the parent: send the client to
+	// the right URL (RFC 9110 §15.4.2). It is built from the cleaned
+	// name, so it always starts with exactly one "/": "//evil.example/"
+	// would send the browser to another site (an open redirect,
+	// CVE-2021-28861).
+	if !strings.HasSuffix(req.path, "/") {
+		location := (&url.URL{Path: "/" + strings.TrimPrefix(name+"/", "./")}).EscapedPath()
+		if req.query != "" {
+			location += "?" + req.query
+		}
+		sendError(w, 301, "Location: "+location)
+		return "", nil, true
+	}
+	// A folder is served by the index.html inside it, or else by a page
+	// that lists what it holds.
+	index := path.Join(name, "index.html")
+	info, err := d.root.Stat(index)
+	if err != nil || !info.Mode().IsRegular() {
+		d.sendListing(w, name)
+		return "", nil, true
+	}
+	return index, info, false
+}
+
+// sendContent opens a file and sends it, or the part of it that a Range
+// asks for.
+func (d *docRoot) sendContent(w *response, req *request, name string) {
 	// O_NONBLOCK: should the name have become a named pipe (a FIFO)
 	// since the Stat, opening it would wait, for ever, for a program to
 	// write into it; in the event loop, every connection would wait. A
 	// regular file ignores the flag. (It also spares os.File setting the
 	// flag itself and unsetting it: two fcntl calls each, four a request.)
-	f, err := s.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return sendError(w, 404)
+		sendError(w, 404)
+		return
 	}
 	defer f.Close()
 	// Stat the file we opened, not the name: the name may have changed
 	// hands since. Only regular files: not folders, devices or pipes.
-	info, err = f.Stat()
+	info, err := f.Stat()
 	if err != nil || !info.Mode().IsRegular() {
-		return sendError(w, 404)
+		sendError(w, 404)
+		return
 	}
 	lastModified := info.ModTime().UTC().Format(timeFormat)
 	header := []string{"Last-Modified: " + lastModified, "Accept-Ranges: bytes"}
 
-	// A Range asks for part of the file (RFC 9110 §14.2), to resume a
-	// download or seek in a video. Only GET has ranges; If-Range says
-	// "only if the file is still the one I have the rest of".
 	size := info.Size()
-	status, first, last := 200, int64(0), size-1
-	if ranges := req.header["range"]; req.method == "GET" && len(ranges) == 1 {
-		if ifRange := req.header["if-range"]; len(ifRange) == 0 || ifRange[0] == lastModified {
-			status, first, last = parseRange(ranges[0], size)
-		}
-	}
+	status, first, last := fileRange(req, size, lastModified)
 	switch status {
 	case 416:
-		return sendError(w, 416, fmt.Sprintf("Content-Range: bytes */%d", size))
+		sendError(w, 416, fmt.Sprintf("Content-Range: bytes */%d", size))
+		return
 	case 206:
 		header = append(header, fmt.Sprintf("Content-Range: bytes %d-%d/%d", first, last, size))
 		if _, err := f.Seek(first, io.SeekStart); err != nil {
-			return sendError(w, 500)
+			sendError(w, 500)
+			return
 		}
 	}
 	n := last - first + 1
@@ -171,14 +209,28 @@ func (s *server) serveFile(w *response, req *request, name string) int {
 		// sendFile would take two of each.
 		body := make([]byte, n)
 		if _, err := io.ReadFull(f, body); err != nil {
-			return sendError(w, 500)
+			sendError(w, 500)
+			return
 		}
 		writeResponse(w, status, contentType(name), body, header...)
-		return status
+		return
 	}
 	writeHead(w, status, contentType(name), n, header...)
 	w.sendFile(f, n)
-	return status
+}
+
+// fileRange decides what part of a file of size bytes to send: 200 and
+// the whole file, 206 and a part, or 416 and nothing. A Range asks for
+// part of the file (RFC 9110 §14.2), to resume a download or seek in a
+// video. Only GET has ranges; If-Range says "only if the file is still
+// the one I have the rest of".
+func fileRange(req *request, size int64, lastModified string) (status int, first, last int64) {
+	if ranges := req.header["range"]; req.method == "GET" && len(ranges) == 1 {
+		if ifRange := req.header["if-range"]; len(ifRange) == 0 || ifRange[0] == lastModified {
+			return parseRange(ranges[0], size)
+		}
+	}
+	return 200, 0, size - 1
 }
 
 // notModified reports whether a GET or HEAD can be answered 304 Not

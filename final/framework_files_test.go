@@ -41,7 +41,6 @@ func TestFileName(t *testing.T) {
 		ok           bool
 	}{
 		{"/", ".", true},
-		{"/index.html?x=1", "index.html", true},
 		{"//a///b/./c", "a/b/c", true},
 		{"/my%20file.txt", "my file.txt", true},
 		{"/%63gi-bin/x", "cgi-bin/x", true},

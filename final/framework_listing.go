@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"embed"
-	"html/template"
 	"io/fs"
 	"net/url"
 	"os"
@@ -14,24 +11,6 @@ import (
 	"sync"
 	"time"
 )
-
-// The pages we make ourselves are html/templates, compiled into the
-// program (go:embed), so the binary needs no files beside it. base.html
-// is the layout; each page fills its "title" and "content" blocks.
-//
-//go:embed templates/*.html
-var templateFiles embed.FS
-
-var (
-	errorTemplate   = pageTemplate("error.html")
-	listingTemplate = pageTemplate("listing.html")
-)
-
-// pageTemplate parses the layout with one page. Each page gets a template
-// set of its own: the blocks it defines would replace another page's.
-func pageTemplate(page string) *template.Template {
-	return template.Must(template.ParseFS(templateFiles, "templates/base.html", "templates/"+page))
-}
 
 // listingEntry is one line of a folder listing.
 type listingEntry struct {
@@ -48,32 +27,46 @@ type listingEntry struct {
 // meant to find (backups, .env, .git): that is why real servers make it
 // a switch, "autoindex off" in nginx (the default), "Options -Indexes" in
 // Apache.
-func sendListing(w *response, root *os.Root, name string) int {
+func (d *docRoot) sendListing(w *response, name string) {
 	// The folder as a root of its own: each of its entries is then one
 	// system call away (fstatat), where root.Stat(name+"/"+entry) would
 	// open the folder again for every entry.
-	dir, err := root.OpenRoot(name)
+	dir, err := d.root.OpenRoot(name)
 	if err != nil {
-		return sendError(w, 404)
+		sendError(w, 404)
+		return
 	}
 	defer dir.Close()
 	f, err := dir.Open(".")
 	if err != nil {
-		return sendError(w, 404)
+		sendError(w, 404)
+		return
 	}
 	defer f.Close()
 	folder, err := f.Stat()
 	if err != nil {
-		return sendError(w, 404)
+		sendError(w, 404)
+		return
 	}
-	if page, ok := listings.get(root, name, folder.ModTime()); ok {
-		writeResponse(w, 200, "text/html; charset=utf-8", page)
-		return 200
+	page, ok := d.listings.get(name, folder.ModTime())
+	if !ok {
+		names, err := f.Readdirnames(-1)
+		if err != nil {
+			sendError(w, 404)
+			return
+		}
+		if page, err = d.makeListing(dir, name, names); err != nil {
+			sendError(w, 500)
+			return
+		}
+		d.listings.put(name, folder.ModTime(), page)
 	}
-	names, err := f.Readdirnames(-1)
-	if err != nil {
-		return sendError(w, 404)
-	}
+	writeResponse(w, 200, "text/html; charset=utf-8", page)
+}
+
+// makeListing makes the page that lists the entries of the folder name,
+// opened as the root dir.
+func (d *docRoot) makeListing(dir *os.Root, name string, names []string) ([]byte, error) {
 	// Readdirnames returns names in the order the file system keeps them,
 	// which is no order at all on most file systems.
 	slices.Sort(names)
@@ -84,7 +77,7 @@ func sendListing(w *response, root *os.Root, name string) int {
 		// link that leads out of the root fails, and is not listed.
 		info, err := dir.Lstat(n)
 		if err == nil && info.Mode()&fs.ModeSymlink != 0 {
-			info, err = root.Stat(path.Join(name, n))
+			info, err = d.root.Stat(path.Join(name, n))
 		}
 		if err != nil {
 			continue
@@ -104,39 +97,31 @@ func sendListing(w *response, root *os.Root, name string) int {
 		entries = append(entries, e)
 	}
 
-	page := struct {
+	return d.pages.execute("listing.html", struct {
 		Path    string
 		Entries []listingEntry
-	}{"/" + strings.TrimPrefix(name+"/", "./"), entries}
-	var body bytes.Buffer
-	if err := listingTemplate.Execute(&body, page); err != nil {
-		return sendError(w, 500)
-	}
-	listings.put(root, name, folder.ModTime(), body.Bytes())
-	writeResponse(w, 200, "text/html; charset=utf-8", body.Bytes())
-	return 200
+	}{"/" + strings.TrimPrefix(name+"/", "./"), entries})
 }
 
-// listings keeps each folder's page for a moment. Rendering is by far the
-// costly part of a listing: html/template calls its escaping functions for
-// every name, link, size and date, through reflection, and a 100-entry
-// page costs ten times what Go's own http.FileServer spends on its bare
-// list of names. A page is used again while it is less than listingTTL
-// old and the folder's modification time is the same: adding, removing or
-// renaming an entry changes the folder's time and so makes a new page at
-// once; a file that grows in place shows its new size within listingTTL.
-// That is the trade every cache makes: a bounded staleness for speed.
-var listings = listingCache{pages: map[listingKey]cachedListing{}}
+// listingCache keeps each folder's page for a moment. Rendering is by far
+// the costly part of a listing: html/template calls its escaping functions
+// for every name, link, size and date, through reflection, and a
+// 100-entry page costs ten times what Go's own http.FileServer spends on
+// its bare list of names. A page is used again while it is less than
+// listingTTL old and the folder's modification time is the same: adding,
+// removing or renaming an entry changes the folder's time and so makes a
+// new page at once; a file that grows in place shows its new size within
+// listingTTL. That is the trade every cache makes: a bounded staleness for
+// speed. Each docRoot has its own.
+type listingCache struct {
+	mu    sync.Mutex
+	pages map[string]cachedListing // by folder name
+}
 
 const (
 	listingTTL      = time.Second
 	listingCacheMax = 256 // folders; past that the cache starts again empty
 )
-
-type listingKey struct {
-	root string // the document root's name: tests run several servers
-	name string
-}
 
 type cachedListing struct {
 	modTime time.Time // the folder's, when the page was made
@@ -144,26 +129,21 @@ type cachedListing struct {
 	page    []byte
 }
 
-type listingCache struct {
-	mu    sync.Mutex
-	pages map[listingKey]cachedListing
-}
-
-func (c *listingCache) get(root *os.Root, name string, modTime time.Time) ([]byte, bool) {
+func (c *listingCache) get(name string, modTime time.Time) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.pages[listingKey{root.Name(), name}]
+	e, ok := c.pages[name]
 	if !ok || !e.modTime.Equal(modTime) || time.Since(e.made) > listingTTL {
 		return nil, false
 	}
 	return e.page, true
 }
 
-func (c *listingCache) put(root *os.Root, name string, modTime time.Time, page []byte) {
+func (c *listingCache) put(name string, modTime time.Time, page []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.pages) >= listingCacheMax {
-		clear(c.pages)
+	if c.pages == nil || len(c.pages) >= listingCacheMax {
+		c.pages = map[string]cachedListing{}
 	}
-	c.pages[listingKey{root.Name(), name}] = cachedListing{modTime, time.Now(), slices.Clone(page)}
+	c.pages[name] = cachedListing{modTime, time.Now(), page}
 }

@@ -18,8 +18,8 @@ import (
 // forEachMode runs f once for each way to serve (serveModes), as a
 // subtest named for the mode, except the modes named in excused: a test
 // of many clients at once has nothing to show of a server that takes one
-// at a time. Modes this system lacks (eventloop, but on Linux) are
-// skipped.
+// at a time. Modes this system lacks (the event loops, but on Linux and
+// macOS) are skipped.
 func forEachMode(t *testing.T, f func(t *testing.T, mode string), excused ...string) {
 	modes := make([]string, 0, len(serveModes))
 	for mode := range serveModes {
@@ -31,8 +31,8 @@ func forEachMode(t *testing.T, f func(t *testing.T, mode string), excused ...str
 			switch {
 			case slices.Contains(excused, mode):
 				t.Skipf("-serve %s serves one connection at a time: see TestSequentialWaits", mode)
-			case mode == "eventloop" && !eventLoopSupported:
-				t.Skip("-serve eventloop is Linux only")
+			case (mode == "eventloop" || mode == "poll") && !loopsSupported:
+				t.Skipf("-serve %s is for Linux and macOS only", mode)
 			}
 			f(t, mode)
 		})

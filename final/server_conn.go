@@ -16,6 +16,11 @@ const (
 	// reading from a client after we have decided to close.
 	lingerTime = 500 * time.Millisecond
 	lingerMax  = 256 << 10
+	// writeTimeout bounds each write of a blocking connection, and the
+	// event loop's wait for an output queue to make progress.
+	writeTimeout = 30 * time.Second
+	// filePiece is how much of a file goes out under one write deadline.
+	filePiece = 1 << 20
 )
 
 // phase says which deadline a connection is under.
@@ -38,46 +43,89 @@ type connState struct {
 	deadline time.Time // when the phase ends: the idle wait, or the head or body now arriving
 }
 
-// Conn is what handleConnection needs of a connection, and no more. A
-// *net.TCPConn is one, in the sequential and goroutine modes, where Read
-// waits for bytes and Write for the client to take them. The event loop's
-// evConn is another: its Read returns what has arrived, perhaps nothing
-// (0, nil), and its Write queues the bytes for the loop to send when the
-// socket can take them. Files go out through io.Copy(conn, file): a
-// connection that can send them better (sendfile(2)) implements
-// io.ReaderFrom, as *net.TCPConn does.
+// Conn is what handleConnection, and the response it writes, need of a
+// connection. The first five methods are net.Conn's. The last three are
+// the contract between the handler and the serving mode, which each kind
+// of connection keeps in its own way:
+//
+//   - netConn, in the sequential and goroutine modes: a *net.TCPConn,
+//     whose Read waits for bytes and whose Write waits for the client to
+//     take them; it has a goroutine, or the whole server, to itself;
+//   - evConn, in the event loops (server_loopconn.go): its Read returns
+//     what has arrived, perhaps nothing (0, nil), and its Write queues the
+//     bytes for the loop to send when the socket can take them.
 type Conn interface {
 	Read(p []byte) (int, error)
 	Write(p []byte) (int, error)
 	SetReadDeadline(t time.Time) error
-	SetWriteDeadline(t time.Time) error
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr
+
+	// sendFile sends the next n bytes of f, from its current offset, with
+	// sendfile(2): from the file cache to the socket, without passing
+	// through this program.
+	sendFile(f *os.File, n int64) error
+	// blocking says that the handler is about to wait for something other
+	// than the client: a CGI script, which may take seconds. An event
+	// loop's connection then gives the loop to another goroutine, so that
+	// the wait stalls no other connection.
+	blocking()
+	// backlogged reports whether answers written are still waiting to go
+	// out: handleConnection then answers no further pipelined request
+	// until they have.
+	backlogged() bool
 }
 
-// blocking tells conn that its handler is about to wait for something
-// other than the client: a CGI script, which may take seconds. The event
-// loop's connections then give the loop to another goroutine, so that the
-// wait stalls no other connection. A *net.TCPConn has a goroutine, or the
-// whole server, to itself, and need not know.
-func blocking(conn Conn) {
-	if b, ok := conn.(interface{ blocking() }); ok {
-		b.blocking()
+// netConn is the Conn of the sequential and goroutine modes. Each write
+// gets writeTimeout: a client that stops reading must not hold a goroutine
+// for ever.
+type netConn struct{ net.Conn }
+
+func (c netConn) Write(p []byte) (int, error) {
+	c.SetWriteDeadline(time.Now().Add(writeTimeout))
+	return c.Conn.Write(p)
+}
+
+// sendFile: io.Copy from an *os.File (here inside an io.LimitedReader) to
+// a *net.TCPConn hands the work to the kernel, sendfile(2). A piece at a
+// time, each under a fresh write deadline, so that a big file reaches a
+// slow client, but a client that stops reading is dropped.
+func (c netConn) sendFile(f *os.File, n int64) error {
+	for n > 0 {
+		c.SetWriteDeadline(time.Now().Add(writeTimeout))
+		sent, err := io.Copy(c.Conn, io.LimitReader(f, min(n, filePiece)))
+		if err == nil && sent == 0 {
+			err = io.ErrUnexpectedEOF // the file got shorter under us
+		}
+		if err != nil {
+			return err
+		}
+		n -= sent
 	}
+	return nil
 }
 
-// serveConn serves one connection, from the first byte to the close: it
-// calls handleConnection until that says to close. Each call waits in
-// conn.Read for the client's next bytes; in the goroutine mode every
-// connection has a goroutine of its own to wait in, in the sequential
-// mode the whole server waits.
-func (s *server) serveConn(conn net.Conn) {
+// blocking: the connection's goroutine may wait, it has nothing else to do.
+func (netConn) blocking() {}
+
+// backlogged: never, as Write returns once the bytes are out.
+func (netConn) backlogged() bool { return false }
+
+// handle serves one connection, from the first byte to the close: the
+// stages' handle, which read one request and answered it. Here it calls
+// handleConnection until that says to close, and each call reads once and
+// answers every request that read completed. The step has a name of its
+// own (the homework's) because it is what an event loop calls, whenever a
+// socket is ready, instead of this loop: handle is how the sequential and
+// goroutine modes drive it, waiting in conn.Read between two calls.
+func (s *server) handle(conn net.Conn) {
 	s.track(conn, true)
 	defer s.track(conn, false)
+	c := netConn{conn}
 	var st connState
 	for {
 		var done bool
-		if done, st = s.handleConnection(conn, st); done {
+		if done, st = s.handleConnection(c, st); done {
 			break
 		}
 	}
@@ -89,9 +137,9 @@ func (s *server) serveConn(conn net.Conn) {
 // pipelining, RFC 9112 §9.3.2), and returns whether to close the
 // connection, with the state to pass to the next call. It never waits for
 // a whole request: a request's bytes may take many calls to arrive. Only
-// st says where the connection stands, so the same function serves the
-// three modes: called in a loop (sequential, goroutines) or by an event
-// loop when conn has bytes, or its deadline has passed (eventloop).
+// st says where the connection stands, so the same function serves every
+// mode: called in a loop (handle) or by an event loop when conn has bytes,
+// or its deadline has passed.
 func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	// Deadlines: an idle connection is closed after a while, so that
 	// browsers' spare connections don't pile up; and a request must
@@ -112,30 +160,8 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	st.buf = slices.Grow(st.buf, readSize)
 	n, err := conn.Read(st.buf[len(st.buf):cap(st.buf)])
 	st.buf = st.buf[:len(st.buf)+n]
-
-	for {
-		if st.phase == idle && len(st.buf) > 0 {
-			st.phase, st.deadline = headArrives, time.Now().Add(s.headTimeout)
-		}
-		req, status := st.nextRequest()
-		if st.req != nil && st.phase == headArrives {
-			st.phase, st.deadline = bodyArrives, time.Now().Add(s.bodyTimeout)
-		}
-		if req == nil {
-			break
-		}
-		st.phase, st.deadline = idle, time.Time{}
-		if !s.answer(conn, req, status) {
-			return true, st
-		}
-		// A connection of the event loop queues what we write and sends
-		// it later. Answer the next pipelined request only once this
-		// answer is out, as a blocking write would make us wait: or one
-		// small request for a big file, sent again and again, would
-		// queue without end.
-		if q, ok := conn.(interface{ backlogged() bool }); ok && q.backlogged() {
-			break
-		}
+	if !s.answerComplete(conn, &st) {
+		return true, st
 	}
 
 	// Shutdown moves every read deadline to now, to wake the idle
@@ -162,20 +188,57 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	// don't know 100 and must not get it.
 	if st.req != nil && !st.body.continued && len(st.req.header["expect"]) > 0 && st.req.version == "HTTP/1.1" {
 		st.body.continued = true
-		if send(conn, []byte("HTTP/1.1 100 Continue\r\n\r\n")) != nil {
+		if _, err := conn.Write([]byte("HTTP/1.1 100 Continue\r\n\r\n")); err != nil {
 			return true, st
 		}
 	}
 	return false, st
 }
 
+// answerComplete answers the requests that st.buf now holds whole, and
+// moves st's phase and deadline along as a request's head and body
+// arrive. It reports false when the connection must close.
+func (s *server) answerComplete(conn Conn, st *connState) bool {
+	for {
+		if st.phase == idle && len(st.buf) > 0 {
+			st.phase, st.deadline = headArrives, time.Now().Add(s.headTimeout)
+		}
+		req, status := st.nextRequest()
+		if st.req != nil && st.phase == headArrives {
+			st.phase, st.deadline = bodyArrives, time.Now().Add(s.bodyTimeout)
+		}
+		if req == nil {
+			return true
+		}
+		st.phase, st.deadline = idle, time.Time{}
+		if !s.answer(conn, req, status) {
+			return false
+		}
+		// A connection of the event loop queues what we write and sends
+		// it later. Answer the next pipelined request only once this
+		// answer is out, as a blocking write would make us wait: or one
+		// small request for a big file, sent again and again, would
+		// queue without end.
+		if conn.backlogged() {
+			return true
+		}
+	}
+}
+
+// knownMethods are the methods of RFC 9110 §9 and PATCH (RFC 5789). A
+// method we know but a path does not allow gets 405; a method we have
+// never heard of gets 501 (RFC 9110 §9.1).
+var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+
 // answer answers one request, or, when status is not 0, the error that
 // stopped us from reading it, logs it, and reports whether the connection
-// can take another request.
+// can take another request. What concerns the server as a whole is
+// answered here; a request for a path goes to the handler.
 func (s *server) answer(conn Conn, req *request, status int) (keep bool) {
 	w := &response{
 		conn:      conn,
 		req:       req,
+		errorPage: s.errorPage,
 		noBody:    req.method == "HEAD",
 		keepAlive: status == 0 && req.keepAlive && !s.stopping.Load(),
 	}
@@ -195,11 +258,18 @@ func (s *server) answer(conn Conn, req *request, status int) (keep bool) {
 		}
 		logRequest(conn, req, w.status)
 	}()
-	if status != 0 {
+	switch {
+	case status != 0:
 		sendError(w, status)
 		return false
+	case !slices.Contains(knownMethods, req.method):
+		sendError(w, 501)
+	case req.target == "*":
+		// What the server does, for every path (RFC 9110 §9.3.7).
+		writeHead(w, 204, "", -1, "Allow: GET, HEAD, POST")
+	default:
+		s.handler.serveHTTP(w, req)
 	}
-	s.serve(w, req)
 	w.finish()
 	return w.keepAlive && w.err == nil
 }

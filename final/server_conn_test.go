@@ -34,7 +34,8 @@ func (c *fakeConn) RemoteAddr() net.Addr             { return &net.TCPAddr{IP: n
 // TestHandleConnection calls handleConnection as an event loop would: once
 // per piece of input, which may hold part of a request, or one and a half.
 func TestHandleConnection(t *testing.T) {
-	s := &server{idleTimeout: time.Second, headTimeout: time.Second, bodyTimeout: time.Second}
+	s := &server{serverSettings: serverSettings{handler: handlerFunc(hello),
+		idleTimeout: time.Second, headTimeout: time.Second, bodyTimeout: time.Second}}
 	conn := &fakeConn{pieces: []string{
 		"GET /hello/a HTTP/1.1\r\nHo",
 		"st: x\r\n\r\nPOST /hello/b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nbo",
@@ -44,7 +45,7 @@ func TestHandleConnection(t *testing.T) {
 	var st connState
 	var done bool
 	for i, want := range []string{"", "/hello/a", "/hello/b /hello/c"} {
-		done, st = s.handleConnection(conn, st)
+		done, st = s.handleConnection(netConn{conn}, st)
 		var got []string
 		for _, m := range answers.FindAllStringSubmatch(conn.written.String(), -1) {
 			got = append(got, m[1])

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin
 
 package main
 
@@ -9,12 +9,16 @@ import (
 	"runtime"
 )
 
-// The event loop is written with epoll(7), which is Linux's own: macOS and
-// the BSDs have kqueue(2), Windows has I/O completion ports, each a
-// different API. Go's runtime speaks all three, which is what the
-// goroutine mode gets for free. main refuses -serve eventloop here.
-const eventLoopSupported = false
+// The event loops are written for Unix descriptors and poll(2), or
+// Linux's epoll(7); Windows has I/O completion ports, another model
+// again. Go's runtime speaks them all, which is what the goroutine mode
+// gets for free. main refuses -serve eventloop and -serve poll here.
+const loopsSupported = false
 
-func (s *server) eventLoop(ln net.Listener) {
-	fmt.Fprintf(os.Stderr, "eventloop: not supported on %s (Linux only)\n", runtime.GOOS)
+func (s *server) serveEventLoop(ln net.Listener) { s.noLoops() }
+
+func (s *server) servePoll(ln net.Listener) { s.noLoops() }
+
+func (s *server) noLoops() {
+	fmt.Fprintf(os.Stderr, "eventloop: not supported on %s (Linux and macOS only)\n", runtime.GOOS)
 }

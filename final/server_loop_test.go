@@ -1,13 +1,14 @@
-//go:build linux
+//go:build linux || darwin
 
 package main
 
 import (
 	"net"
 	"os"
-	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestEventLoopDeals checks that connections accepted in a burst are
@@ -32,14 +33,14 @@ func TestEventLoopDeals(t *testing.T) {
 		}
 		if i > 0 && dealt > 0 {
 			// The loop was told: a byte in its wake-up pipe.
-			if got, _ := syscall.Read(l.wake[0], make([]byte, 64)); got <= 0 {
+			if got, _ := unix.Read(l.wake[0], make([]byte, 64)); got <= 0 {
 				t.Errorf("loop %d was dealt %d connections but not woken", i, dealt)
 			}
 		}
 	}
 }
 
-// testLoops makes n event loops on a new listener, as eventLoop does, but
+// testLoops makes n event loops on a new listener, as serveLoops does, but
 // does not run them: the test plays their part. Each is ended at the end
 // of the test, unless the test ended it.
 func testLoops(t *testing.T, n int) (net.Listener, []*eventLoop) {
@@ -48,10 +49,10 @@ func testLoops(t *testing.T, n int) (net.Listener, []*eventLoop) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	s := &server{conns: map[net.Conn]bool{}}
+	s := &server{}
 	var loops []*eventLoop
 	for range n {
-		l, err := newEventLoop(s, ln)
+		l, err := newEventLoop(s, ln, newPollSet)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +122,7 @@ func TestEventLoopLateRead(t *testing.T) {
 	}
 	defer f.Close()
 	fd := int(f.Fd())
-	if err := syscall.SetNonblock(fd, true); err != nil {
+	if err := unix.SetNonblock(fd, true); err != nil {
 		t.Fatal(err)
 	}
 
@@ -142,7 +143,7 @@ func TestEventLoopLateRead(t *testing.T) {
 		t.Errorf("head arriving, deadline passed: Read = %q, %v; want os.ErrDeadlineExceeded (then 408)", got, err)
 	}
 	if got, err := read(idle); got != req || err != nil {
-		t.Errorf("idle, deadline passed, a request waiting unseen by epoll: Read = %q, %v; want %q, nil", got, err, req)
+		t.Errorf("idle, deadline passed, a request waiting unseen by the poller: Read = %q, %v; want %q, nil", got, err, req)
 	}
 }
 
@@ -155,14 +156,14 @@ func TestEventLoopEnd(t *testing.T) {
 
 	// A connection whose handler finished off the loop, handed back to b
 	// just before b ends.
-	pair, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer syscall.Close(pair[1])
+	defer unix.Close(pair[1])
 	b.back = append(b.back, &evConn{l: b, fd: pair[0], offLoop: true})
 	b.end()
-	if _, err := fcntlGetfd(pair[0]); err != syscall.EBADF {
+	if _, err := unix.FcntlInt(uintptr(pair[0]), unix.F_GETFD, 0); err != unix.EBADF {
 		t.Errorf("a connection handed back to a loop that then ended is still open (fcntl: %v)", err)
 	}
 
@@ -171,12 +172,4 @@ func TestEventLoopEnd(t *testing.T) {
 	if len(a.conns) != n {
 		t.Errorf("the running loop kept %d of %d new connections; the ended one must get none", len(a.conns), n)
 	}
-}
-
-func fcntlGetfd(fd int) (uintptr, error) {
-	r, _, errno := syscall.Syscall(syscall.SYS_FCNTL, uintptr(fd), syscall.F_GETFD, 0)
-	if errno != 0 {
-		return r, errno
-	}
-	return r, nil
 }

@@ -23,16 +23,13 @@ const (
 	maxBody = 1 << 20
 )
 
-// knownMethods are the methods of RFC 9110 §9 and PATCH (RFC 5789). A
-// method we know but don't allow on a path gets 405; a method we have never
-// heard of gets 501 (RFC 9110 §9.1).
-var knownMethods = []string{"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
-
 // request is what we understood of a request.
 type request struct {
 	line    string // the request line as it came, for the log
 	method  string // "GET"
 	target  string // "/index.html"
+	path    string // the target up to a "?": the query is not part of it
+	query   string // what follows the "?", "a=2&b=3": input for a page
 	version string // "HTTP/1.1"
 	// header holds each header's values by name, in lower case, because
 	// names ignore case (RFC 9110 §5.1): "Content-Length: 5" is found as
@@ -173,6 +170,9 @@ func parseRequest(head []byte) (request, int) {
 	req.method, req.target, req.version = parts[0], parts[1], parts[2]
 	var authority string
 	req.target, authority = originForm(req.target)
+	// The query string ("?a=1") is input for a program, not part of the
+	// path: cut it off once, here, for every function after us.
+	req.path, req.query, _ = strings.Cut(req.target, "?")
 	// "OPTIONS * HTTP/1.1" asks about the server as a whole, not a path:
 	// the asterisk-form, for OPTIONS only (RFC 9112 §3.2.4).
 	asterisk := req.method == "OPTIONS" && req.target == "*"

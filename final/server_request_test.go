@@ -39,6 +39,25 @@ func TestParseRequest(t *testing.T) {
 	}
 }
 
+// TestTargetSplit: the target is split at its first "?" once, in
+// parseRequest, into the path and the query every handler then uses.
+func TestTargetSplit(t *testing.T) {
+	tests := []struct{ target, path, query string }{
+		{"/index.html", "/index.html", ""},
+		{"/sum?a=2&b=3", "/sum", "a=2&b=3"},
+		{"/a?b?c", "/a", "b?c"},
+		{"/notes/?", "/notes/", ""},
+		{"http://h/p?q=1", "/p", "q=1"},
+		{"http://h?q=1", "/", "q=1"},
+	}
+	for _, tt := range tests {
+		req, status := parseRequest([]byte("GET " + tt.target + " HTTP/1.1\r\nHost: h\r\n\r\n"))
+		if status != 0 || req.path != tt.path || req.query != tt.query {
+			t.Errorf("GET %s: status %d, path %q, query %q; want %q, %q", tt.target, status, req.path, req.query, tt.path, tt.query)
+		}
+	}
+}
+
 func TestKeepAlive(t *testing.T) {
 	tests := []struct {
 		head string

@@ -1,22 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
-)
-
-const (
-	// writeTimeout bounds each write: a client that stops reading must not
-	// hold a goroutine for ever.
-	writeTimeout = 30 * time.Second
-	// filePiece is how much of a file goes out under one write deadline.
-	filePiece = 1 << 20
 )
 
 // timeFormat is IMF-fixdate, the one date format HTTP senders use
@@ -67,31 +57,37 @@ var statusText = map[int]string{
 // connection close, not a response that looks complete.
 var errAborted = errors.New("response aborted")
 
-// response is one response on its way to the client. Every byte goes out
-// through its send method, in one place, where the write deadline is set.
+// response is one response on its way to the client: the w a handler
+// writes to. Every byte goes out through its send method.
 type response struct {
 	conn      Conn
 	req       *request
-	noBody    bool  // headers only: a HEAD (RFC 9110 §9.3.2), a 204 or a 304
-	keepAlive bool  // false: "Connection: close", and we close after it
-	chunked   bool  // the body goes out in chunks, its length unknown
-	status    int   // the status sent, 0 until writeHead
-	err       error // the first write error: nothing more can be sent
+	errorPage func(status int, location string) []byte // the server's errorPage
+	noBody    bool                                     // headers only: a HEAD (RFC 9110 §9.3.2), a 204 or a 304
+	keepAlive bool                                     // false: "Connection: close", and we close after it
+	framing   framing                                  // how the client finds the body's end: decided by frame
+	status    int                                      // the status sent, 0 until the head: what the access log shows
+	err       error                                    // the first write error: nothing more can be sent
 }
+
+// framing is how a client finds where a response's body ends (RFC 9112
+// §6.3). It also decides whether the connection can carry another
+// response after this one.
+type framing int
+
+const (
+	withLength framing = iota // Content-Length: the body is that many bytes
+	inChunks                  // Transfer-Encoding: chunked, each chunk with its size, then one of size 0
+	untilClose                // the body ends when we close the connection
+	noContent                 // a 204 or a 304: no body, and no Content-Length (RFC 9110 §8.6)
+)
 
 // send writes p to the connection, unless an earlier write failed.
 func (w *response) send(p []byte) error {
 	if w.err == nil {
-		w.err = send(w.conn, p)
+		_, w.err = w.conn.Write(p)
 	}
 	return w.err
-}
-
-// send writes p to conn, within writeTimeout.
-func send(conn Conn, p []byte) error {
-	conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-	_, err := conn.Write(p)
-	return err
 }
 
 // Write sends body bytes. It drops them when the response has no body,
@@ -103,7 +99,7 @@ func (w *response) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	chunk := p
-	if w.chunked {
+	if w.framing == inChunks {
 		chunk = fmt.Appendf(nil, "%x\r\n%s\r\n", len(p), p)
 	}
 	if err := w.send(chunk); err != nil {
@@ -112,21 +108,11 @@ func (w *response) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// sendFile sends the next n bytes of f. io.Copy from an *os.File (here
-// inside an io.LimitedReader) to a *net.TCPConn hands the work to the
-// kernel, sendfile(2): the bytes go from the file cache to the socket
-// without passing through this program. A piece at a time, each under a
-// fresh write deadline, so a big file reaches a slow client, but a client
-// that stops reading is dropped.
+// sendFile sends the next n bytes of f as the body, the way the connection
+// sends files best: sendfile(2).
 func (w *response) sendFile(f *os.File, n int64) error {
-	for n > 0 && w.err == nil && !w.noBody {
-		w.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-		sent, err := io.Copy(w.conn, io.LimitReader(f, min(n, filePiece)))
-		if err == nil && sent == 0 {
-			err = io.ErrUnexpectedEOF // the file got shorter under us
-		}
-		n -= sent
-		w.err = err
+	if w.err == nil && !w.noBody {
+		w.err = w.conn.sendFile(f, n)
 	}
 	return w.err
 }
@@ -142,7 +128,7 @@ func (w *response) abort() {
 // finish ends a chunked body with the last chunk, of size 0, and an empty
 // trailer (RFC 9112 §7.1).
 func (w *response) finish() {
-	if w.chunked && !w.noBody {
+	if w.framing == inChunks && !w.noBody {
 		w.send([]byte("0\r\n\r\n"))
 	}
 }
@@ -150,36 +136,16 @@ func (w *response) finish() {
 // sendError answers with a status and a short page that names it, so a
 // person in a browser sees what went wrong rather than a blank page; a
 // redirect gets the same page, with a link to where it leads, for a
-// client that does not follow it (RFC 9110 §15.4). It returns the status,
-// for the log.
-func sendError(w *response, status int, header ...string) int {
+// client that does not follow it (RFC 9110 §15.4). The page is the
+// server's errorPage: the layers above make it from the site's templates.
+func sendError(w *response, status int, header ...string) {
 	var location string
 	for _, h := range header {
 		if l, ok := strings.CutPrefix(h, "Location: "); ok {
 			location = l
 		}
 	}
-	var body bytes.Buffer
-	errorTemplate.Execute(&body, struct {
-		Status   int
-		Text     string
-		Location string
-	}{status, statusText[status], location})
-	writeResponse(w, status, "text/html; charset=utf-8", body.Bytes(), header...)
-	return status
-}
-
-// writeResponse sends a whole response whose body is in memory: the head
-// and the body in one write. Two writes would cost two system calls, and
-// often two TCP packets where one would do.
-func writeResponse(w *response, status int, contentType string, body []byte, header ...string) error {
-	// One allocation: room for a head of the usual size, and the body.
-	p := make([]byte, 0, 512+len(body))
-	p = appendHead(w, p, status, contentType, int64(len(body)), header...)
-	if !w.noBody {
-		p = append(p, body...)
-	}
-	return w.send(p)
+	writeResponse(w, status, "text/html; charset=utf-8", w.errorPage(status, location), header...)
 }
 
 // writeHead sends the status line and the headers, then the blank line that
@@ -189,52 +155,86 @@ func writeResponse(w *response, status int, contentType string, body []byte, hea
 // Extra header lines, such as "Allow: GET", come after the ones every
 // response has.
 func writeHead(w *response, status int, contentType string, length int64, header ...string) error {
-	return w.send(appendHead(w, nil, status, contentType, length, header...))
+	w.frame(status, length)
+	return w.send(w.appendHead(nil, contentType, length, header))
+}
+
+// writeResponse sends a whole response whose body is in memory: the head
+// and the body in one write. Two writes would cost two system calls, and
+// often two TCP packets where one would do.
+func writeResponse(w *response, status int, contentType string, body []byte, header ...string) error {
+	w.frame(status, int64(len(body)))
+	// One allocation: room for a head of the usual size, and the body.
+	p := w.appendHead(make([]byte, 0, 512+len(body)), contentType, int64(len(body)), header)
+	if !w.noBody {
+		p = append(p, body...)
+	}
+	return w.send(p)
+}
+
+// frame decides, before a byte of the head is written, how the client
+// will find the end of the body, and so whether the connection can carry
+// another response after this one. It is the one place where that is
+// decided: appendHead only writes down what was decided here.
+func (w *response) frame(status int, length int64) {
+	w.status = status
+	switch {
+	case status == 204 || status == 304:
+		w.framing, w.noBody = noContent, true
+	case length >= 0:
+		// Content-Length says where the body ends, so the connection can
+		// carry the next response.
+		w.framing = withLength
+	case w.req.version == "HTTP/1.1":
+		// Length unknown: send the body in chunks, each with its size,
+		// and the connection stays usable (RFC 9112 §7.1).
+		w.framing = inChunks
+	default:
+		// An HTTP/1.0 client knows no chunks: the body ends when we
+		// close the connection (RFC 9112 §6.3, last rule).
+		w.framing, w.keepAlive = untilClose, false
+	}
 }
 
 // appendHead appends the head of the response to p (RFC 9112 §2.1): the
 // status line, the headers, each line ending in CRLF, "\r\n" (a bare "\n"
 // is the classic slip here, and strict clients refuse it), and the blank
-// line. It is built with append into one slice, rather than with
-// fmt.Fprintf line by line: it is made for every response.
-func appendHead(w *response, p []byte, status int, contentType string, length int64, header ...string) []byte {
-	w.status = status
+// line that ends them. Stage 8 printed each line with fmt.Fprintf; here
+// each is appended to one byte slice, which formats nothing and allocates
+// nothing, for a head is made for every response.
+func (w *response) appendHead(p []byte, contentType string, length int64, header []string) []byte {
 	// We answer in HTTP/1.1 whatever the request's version: a server
 	// sends the highest version it speaks (RFC 9110 §6.2).
 	p = append(p, "HTTP/1.1 "...)
-	p = strconv.AppendInt(p, int64(status), 10)
-	p = append(p, " "+statusText[status]+"\r\nDate: "...)
+	p = strconv.AppendInt(p, int64(w.status), 10)
+	p = append(p, " "+statusText[w.status]+"\r\n"...)
+
+	p = append(p, "Date: "...)
 	p = time.Now().UTC().AppendFormat(p, timeFormat)
 	p = append(p, "\r\n"...)
+
 	if contentType != "" {
 		p = append(p, "Content-Type: "+contentType+"\r\n"...)
 	}
-	switch {
-	case status == 204 || status == 304:
-		// No content, and so no Content-Length (RFC 9110 §8.6).
-		w.noBody = true
-	case length >= 0:
-		// Content-Length says where the body ends, so the connection can
-		// carry the next response. It counts bytes, not characters.
+
+	switch w.framing {
+	case withLength:
+		// It counts bytes, not characters: "é" is two bytes in UTF-8.
 		p = append(p, "Content-Length: "...)
 		p = strconv.AppendInt(p, length, 10)
 		p = append(p, "\r\n"...)
-	case w.req.version == "HTTP/1.1":
-		// Length unknown: send the body in chunks, each with its size,
-		// and the connection stays usable (RFC 9112 §7.1).
+	case inChunks:
 		p = append(p, "Transfer-Encoding: chunked\r\n"...)
-		w.chunked = true
-	default:
-		// An HTTP/1.0 client knows no chunks: the body ends when we
-		// close the connection (RFC 9112 §6.3, last rule).
-		w.keepAlive = false
 	}
-	if !w.keepAlive {
+
+	switch {
+	case !w.keepAlive:
 		p = append(p, "Connection: close\r\n"...)
-	} else if w.req.version == "HTTP/1.0" {
+	case w.req.version == "HTTP/1.0":
 		// HTTP/1.0 closes by default: say that we don't.
 		p = append(p, "Connection: keep-alive\r\n"...)
 	}
+
 	for _, h := range header {
 		p = append(p, h+"\r\n"...)
 	}

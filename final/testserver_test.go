@@ -32,7 +32,7 @@ import (
 // default, short enough that a test never waits long for a timeout.
 type testServerOptions struct {
 	// mode names how the server serves its connections: a key of
-	// serveModes (main.go). "" is "goroutines", a goroutine per
+	// serveModes (server.go). "" is "goroutines", a goroutine per
 	// connection.
 	mode        string
 	idleTimeout time.Duration // default 1s
@@ -126,13 +126,13 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	}
 
 	// As main does it.
-	r, err := os.OpenRoot(root)
+	var site *docRoot
+	var err error
+	ts.server, site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout,
+		idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts.server = &server{root: r, dir: root, cgi: true, cgiTimeout: opts.cgiTimeout,
-		idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout,
-		conns: map[net.Conn]bool{}}
 	if ts.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
@@ -160,10 +160,10 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 		ts.idle(t)
 		os.Stdout.Close()
 		os.Stdout = stdout
-		r.Close()
+		site.root.Close()
 	})
 	// A first answer says the server is set up (the event loop makes its
-	// epoll set and its wake-up pipe as it starts): what a test measures
+	// poller and its wake-up pipe as it starts): what a test measures
 	// from now on, it holds for good.
 	ts.checkAlive(t)
 	return ts

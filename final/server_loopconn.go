@@ -1,0 +1,290 @@
+//go:build linux || darwin
+
+package main
+
+// The connection of the event loops (server_loop.go), and the Conn its
+// handler is given: the same whichever poller the loop sleeps in.
+
+import (
+	"io"
+	"net"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// evConn is a connection of an event loop. Its socket is non-blocking:
+// Read returns what has arrived, or nothing, and never waits; Write
+// appends to the output queue, which the loop sends when the socket can
+// take it.
+type evConn struct {
+	l      *eventLoop
+	fd     int
+	remote net.Addr
+	local  net.Addr
+
+	st            connState // what the last call of the handler left
+	readable      bool      // the poller said there are bytes (or an EOF) to read
+	readDeadline  time.Time // as the handler set it
+	out           []outPiece
+	spare         []byte    // a sent piece's buffer, for the next one
+	writeDeadline time.Time // the output queue must make progress by then
+	wrote         bool      // the last call wrote: call it again once that has gone out
+	done          bool      // the handler said to close: send out, then close
+	lingerUntil   time.Time // closing: read and throw away until then
+	lingered      int
+	queued        bool     // in l.todo
+	offLoop       bool     // its handler is running on a goroutine of its own
+	closed        bool     // its socket is closed
+	watched       interest // what the poller watches it for; 0: nothing
+	err           error    // off the loop: the first write error
+}
+
+// outPiece is one piece of the output queue: bytes, or part of a file.
+type outPiece struct {
+	data   []byte // the bytes to write, of which sent are written; nil for a file:
+	sent   int
+	file   int   // a copy (dup) of the file's descriptor: the handler closes its own
+	off, n int64 // the part of the file still to send
+}
+
+// Read returns what has arrived, without waiting: the bytes, io.EOF when
+// the client has closed, or (0, nil) when there is nothing yet, which
+// io.Reader allows and which means "nothing happened". The read(2)
+// itself, on a non-blocking socket, fails with EAGAIN rather than wait.
+//
+// Past the deadline it fails, as a net.Conn's Read does, with one
+// exception: a connection idle between requests first looks whether the
+// next request has come. The loop may come to a connection late, busy
+// with others, and find its idle deadline passed when the client's
+// request has been waiting in the socket all along: closing then would
+// lose a request the client sent in time.
+func (c *evConn) Read(p []byte) (int, error) {
+	late := !c.readDeadline.IsZero() && !time.Now().Before(c.readDeadline)
+	switch {
+	case late && c.st.phase != idle:
+		return 0, os.ErrDeadlineExceeded // a head or body too slow: 408
+	case !c.readable && !late:
+		return 0, nil // the poller has said nothing: don't even ask
+	}
+	c.readable = false // if bytes are left, the poller says so again
+	for {
+		n, err := unix.Read(c.fd, p)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN && late:
+			return 0, os.ErrDeadlineExceeded
+		case err == unix.EAGAIN:
+			return 0, nil
+		case err != nil:
+			return 0, err
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+// Write queues p, to be sent once the handler has returned: the loop never
+// waits for a client to read. Off the loop it sends at once, and waits.
+func (c *evConn) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
+	}
+	c.wrote = true
+	if last := len(c.out) - 1; last >= 0 && c.out[last].data != nil {
+		c.out[last].data = append(c.out[last].data, p...)
+	} else {
+		c.out = append(c.out, outPiece{data: append(c.spare, p...)})
+		c.spare = nil
+	}
+	if err := c.flushOffLoop(); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// sendFile queues the next n bytes of f: only a copy of its descriptor
+// goes in the queue, and flush sends the bytes with sendfile(2) as the
+// socket takes them, never all in our memory.
+func (c *evConn) sendFile(f *os.File, n int64) error {
+	if c.err != nil {
+		return c.err
+	}
+	off, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	dup, err := dupFile(f)
+	if err != nil {
+		return err
+	}
+	c.out = append(c.out, outPiece{file: dup, off: off, n: n})
+	c.wrote = true
+	// The bytes count as read, as if we had read them from f.
+	if _, err := f.Seek(n, io.SeekCurrent); err != nil {
+		return err
+	}
+	return c.flushOffLoop()
+}
+
+// backlogged reports whether answers wait in the output queue.
+func (c *evConn) backlogged() bool { return len(c.out) > 0 }
+
+// blocking is called by c's handler before it waits for a CGI script. It
+// runs on the loop's goroutine, which must not wait: so another goroutine
+// becomes the loop, and this one stays with c until its handler returns
+// (finishOffLoop). Go's scheduler does the same for a goroutine that
+// enters a blocking system call: it hands the goroutine's processor to
+// another thread.
+func (c *evConn) blocking() {
+	if c.offLoop {
+		return
+	}
+	c.offLoop = true
+	c.l.watch(c) // out of the poller's set: the new loop must leave c alone
+	// Off the loop, writes may wait: make the socket blocking, with a
+	// timeout on each write (SO_SNDTIMEO), as netConn's writeTimeout.
+	unix.SetNonblock(c.fd, false)
+	tv := unix.NsecToTimeval(int64(writeTimeout))
+	unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
+	go c.l.run() // last: from here on, the loop is that goroutine's
+}
+
+// finishOffLoop sends the rest of c's output, then hands c back to the
+// loop and wakes it.
+func (c *evConn) finishOffLoop() {
+	c.flushOffLoop()
+	unix.SetNonblock(c.fd, true)
+	l := c.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
+		c.closeFiles()
+		unix.Close(c.fd)
+		return
+	}
+	l.back = append(l.back, c)
+	unix.Write(l.wake[1], []byte{0})
+}
+
+// dupFile returns a copy of f's descriptor, which stays open when the
+// handler closes f. Close-on-exec, so that no CGI script inherits it.
+func dupFile(f *os.File) (int, error) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return -1, err
+	}
+	dup, dupErr := -1, error(nil)
+	err = rc.Control(func(fd uintptr) {
+		dup, dupErr = unix.FcntlInt(fd, unix.F_DUPFD_CLOEXEC, 0)
+	})
+	if err == nil {
+		err = dupErr
+	}
+	return dup, err
+}
+
+// flush writes the output queue until it is empty or the socket takes no
+// more: write(2) on a non-blocking socket whose send buffer is full fails
+// with EAGAIN, and one with a little room writes a part of what it was
+// given (a partial write). The rest stays queued; the loop asks the poller
+// to say when the socket can take more.
+func (c *evConn) flush() (progress bool, err error) {
+	for len(c.out) > 0 {
+		p := &c.out[0]
+		var n int
+		if p.data != nil {
+			n, err = unix.Write(c.fd, p.data[p.sent:])
+		} else {
+			// Our own copy of the offset: Linux moves it on, macOS does not.
+			off := p.off
+			n, err = unix.Sendfile(c.fd, p.file, &off, int(min(p.n, 1<<30)))
+		}
+		if n > 0 {
+			// macOS reports what it sent even with EAGAIN.
+			progress = true
+		}
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN && n <= 0:
+			return progress, nil
+		case err != nil && err != unix.EAGAIN:
+			return progress, err
+		case n == 0 && p.data == nil:
+			return progress, io.ErrUnexpectedEOF // the file got shorter under us
+		}
+		if p.data != nil {
+			if p.sent += n; p.sent < len(p.data) {
+				continue
+			}
+			c.spare = p.data[:0]
+		} else {
+			p.off += int64(n)
+			if p.n -= int64(n); p.n > 0 {
+				continue
+			}
+			unix.Close(p.file)
+		}
+		c.out = c.out[1:]
+	}
+	c.out = nil
+	return progress, nil
+}
+
+// flushOffLoop, off the loop, sends the whole queue, waiting as needed.
+// On the loop it does nothing: the loop sends when the handler returns.
+func (c *evConn) flushOffLoop() error {
+	if !c.offLoop || c.err != nil {
+		return c.err
+	}
+	_, err := c.flush()
+	if err == nil && len(c.out) > 0 {
+		err = os.ErrDeadlineExceeded // EAGAIN on a blocking socket: SO_SNDTIMEO passed
+	}
+	c.err = err
+	return err
+}
+
+// closeFiles closes the files still queued.
+func (c *evConn) closeFiles() {
+	for _, p := range c.out {
+		if p.data == nil {
+			unix.Close(p.file)
+		}
+	}
+	c.out = nil
+}
+
+func (c *evConn) RemoteAddr() net.Addr { return c.remote }
+
+func (c *evConn) LocalAddr() net.Addr {
+	if c.local == nil {
+		sa, _ := unix.Getsockname(c.fd)
+		c.local = tcpAddr(sa)
+	}
+	return c.local
+}
+
+// SetReadDeadline sets the deadline that Read checks, and that the loop
+// wakes up for. (There is no SetWriteDeadline: the loop gives the output
+// queue writeTimeout from its last progress, and off the loop each write
+// has SO_SNDTIMEO.)
+func (c *evConn) SetReadDeadline(t time.Time) error {
+	c.readDeadline = t
+	return nil
+}
+
+// tcpAddr turns an address as the system calls give it into a Go one.
+func tcpAddr(sa unix.Sockaddr) net.Addr {
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IPv4(a.Addr[0], a.Addr[1], a.Addr[2], a.Addr[3]), Port: a.Port}
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: append(net.IP(nil), a.Addr[:]...), Port: a.Port}
+	}
+	return &net.TCPAddr{}
+}
