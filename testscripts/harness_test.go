@@ -62,7 +62,7 @@ var (
 	// once per mode, each a row of the summary: final (the default,
 	// goroutines), final-eventloop, final-sequential. A script checks the
 	// mode with a condition: [sequential] skip 'needs two clients at once'.
-	finalModes = []string{"goroutines", "eventloop", "sequential"}
+	finalModes = []string{"goroutines", "eventloop", "poll", "sequential"}
 )
 
 func TestMain(m *testing.M) {
