@@ -18,6 +18,7 @@ import (
 // checkEnv is what a check may need beyond the exchange.
 type checkEnv struct {
 	now      time.Time                         // for the Date header
+	stage    int                               // the stage's number (final: 9), for what a hint may name
 	readFile func(name string) ([]byte, error) // for body-file
 }
 
@@ -45,7 +46,7 @@ var checks = map[string]check{
 	"silent":        {"", 0, checkSilent},
 }
 
-func checkStatus(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+func checkStatus(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	want, err := strconv.Atoi(args[0])
 	if err != nil || want < 100 || want > 599 {
 		return nil, fmt.Errorf("expect status: %q is not a status code", args[0])
@@ -58,7 +59,7 @@ func checkStatus(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
 		return bad.failure(should, ex.response, "the status line is malformed:"), nil
 	}
 	if got := ex.resp().code; got != want {
-		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(want, got)), nil
+		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(want, got, c.stage)), nil
 	}
 	return nil, nil
 }
