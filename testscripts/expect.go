@@ -44,6 +44,7 @@ var checks = map[string]check{
 	"wellformed":    {"", 0, checkWellformed},
 	"closed":        {"", 0, checkClosed},
 	"silent":        {"", 0, checkSilent},
+	"whole-request": {"", 0, checkWholeRequest},
 }
 
 func checkStatus(c *checkEnv, ex *exchange, args []string) (*failure, error) {
@@ -450,4 +451,17 @@ func checkHead(raw []byte) ([]header, int, *badByte) {
 			return nil, 0, bad
 		}
 	}
+}
+
+// checkWholeRequest fails when the answer came before the first request
+// had fully arrived (send with several pieces): the server took one Read
+// for a request, and answered what it had.
+func checkWholeRequest(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
+	if ex.via != "send" || len(ex.pieces) < 2 {
+		return nil, errors.New("expect whole-request: needs a send of two or more pieces")
+	}
+	if early := ex.earlyAnswer(); early != "" {
+		return fail("read the whole request before answering", fmt.Sprintf("the answer began after %d of the %d bytes sent", ex.answeredAfter, len(ex.request()))), nil
+	}
+	return nil, nil
 }

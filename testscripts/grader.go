@@ -329,6 +329,9 @@ func (wb *workbook) exercises(stage string) []string {
 }
 
 func (wb *workbook) isExercise(target string) bool {
+	if !strings.Contains(target, "/") {
+		return false
+	}
 	info, err := os.Stat(filepath.Join(wb.root, filepath.FromSlash(target)))
 	return err == nil && info.IsDir()
 }

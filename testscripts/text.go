@@ -219,7 +219,7 @@ func describeDiff(what string, want, got []byte) []string {
 
 // lastLines returns the last n lines of s.
 func lastLines(s string, n int) []string {
-	s = strings.TrimRight(s, "\n")
+	s = strings.TrimRight(s, "\r\n")
 	if s == "" {
 		return nil
 	}

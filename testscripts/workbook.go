@@ -312,7 +312,7 @@ func (wb *workbook) grade(g gradeRequest, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer os.RemoveAll(binDir)
-	fmt.Fprintf(stdout, "building %s ...\n", describePrograms(list))
+	fmt.Fprintf(stdout, "grading %s ...\n", describePrograms(list))
 	buildAll(list, binDir)
 
 	failed := 0
@@ -374,7 +374,7 @@ func describePrograms(list []*suite) string {
 		var n string
 		switch p := s.prog; {
 		case p.argv != nil:
-			n = strings.Join(quoteAll(p.argv), " ") + " (in " + p.display() + ")"
+			n = strings.Join(p.argv, " ") + " (in " + p.display() + ")"
 		default:
 			n = p.display()
 		}
