@@ -550,9 +550,10 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	var opt sendOptions
 	fs.BoolVar(&opt.keep, "keep", false, "")
+	fs.IntVar(&opt.lines, "lines", 0, "")
 	fs.DurationVar(&opt.pause, "pause", 50*time.Millisecond, "")
 	fs.DurationVar(&opt.timeout, "timeout", 5*time.Second, "")
-	args = flags(ts, fs, "send [-keep] [-pause DUR] [-timeout DUR] PIECE [PIECE...]", args, 1, 1<<20)
+	args = flags(ts, fs, "send [-keep | -lines N] [-pause DUR] [-timeout DUR] PIECE [PIECE...]", args, 1, 1<<20)
 	pieces := make([][]byte, len(args))
 	for i, a := range args {
 		b, err := unescape(a)

@@ -87,7 +87,7 @@
 //
 // # Requests
 //
-//	send [-keep] [-pause DUR] [-timeout DUR] PIECE [PIECE...]
+//	send [-keep | -lines N] [-pause DUR] [-timeout DUR] PIECE [PIECE...]
 //
 // Opens a new TCP connection to HOSTPORT and writes each PIECE as a
 // separate write (TCP_NODELAY, -pause between pieces, default 50ms): a
@@ -95,7 +95,9 @@
 // or -timeout (default 5s) passes. With -keep it does not wait for the
 // close: it stops after one complete response, framed by Content-Length
 // (or chunked encoding; a HEAD, 1xx, 204 or 304 response ends with its
-// head). The response bytes go to stdout, so `stdout` and `cmp stdout FILE`
+// head). With -lines N it stops once N lines (LF-terminated) have come
+// back: for stage 1's exercises, which speak in lines, not HTTP. The
+// response bytes go to stdout, so `stdout` and `cmp stdout FILE`
 // work too, like nc (cut after 16 KiB, so that a failing script's log stays
 // readable: check big bodies with expect body-file).
 //

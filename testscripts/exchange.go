@@ -227,7 +227,8 @@ func complete(raw []byte, method string) bool {
 
 type sendOptions struct {
 	pause, timeout time.Duration
-	keep           bool
+	keep           bool // stop after one HTTP response, framed
+	lines          int  // stop after this many lines (a protocol of lines, below HTTP)
 }
 
 // send dials hostport, writes each piece as its own segment, and reads the
@@ -271,9 +272,12 @@ func send(hostport string, pieces [][]byte, opt sendOptions) *exchange {
 		sent += len(p)
 	}
 	var done func([]byte) bool
-	if opt.keep {
+	switch {
+	case opt.keep:
 		method := ex.method()
 		done = func(b []byte) bool { return complete(b, method) }
+	case opt.lines > 0:
+		done = func(b []byte) bool { return bytes.Count(b, []byte("\n")) >= opt.lines }
 	}
 	if end >= 0 {
 		ex.response, ex.end, ex.err = early, end, readErr
