@@ -177,13 +177,17 @@ func (countingT) Verbose() bool { return testing.Verbose() }
 // test shows a passing package's output only with -v or in local
 // directory mode, so when all passed the table also goes to the terminal
 // directly, if there is one. A failing run's output is always shown, so
-// then the table goes to stdout only (once, not twice).
+// then the table goes to stdout only (once, not twice). A log with no
+// terminal (CI) can ask for the table in a file: WORKBOOK_SUMMARY=FILE.
 func printSummary(code int) {
 	table := summary(selected)
 	if table == "" {
 		return
 	}
 	os.Stdout.WriteString(table)
+	if file := os.Getenv("WORKBOOK_SUMMARY"); file != "" {
+		os.WriteFile(file, []byte(table), 0o644)
+	}
 	if code == 0 && !testing.Verbose() && !isTerminal(os.Stdout) {
 		toTerminal(table)
 	}
