@@ -93,65 +93,53 @@ func indexOf(list []string, s string) int {
 	return -1
 }
 
-// copyAnswer copies a reference stage's program (its top-level .go files
-// but tests, go.sum, and go.mod under a module name of the student's own).
+// copyAnswer copies a reference stage's program: its top-level .go files
+// but tests, go.sum, and go.mod under a module name of the student's own.
 func (wb *workbook) copyAnswer(folder, dir string) error {
 	src := filepath.Join(wb.root, filepath.FromSlash(folder))
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() || !(strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || name == "go.sum" || name == "go.mod") {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(src, name))
-		if err != nil {
-			return err
-		}
-		if name == "go.mod" {
-			b = moduleLine.ReplaceAll(b, []byte("module myserver"))
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return err
-		}
-	}
-	// final's templates, when a chapter starts from final's own files.
-	if t := filepath.Join(src, "templates"); folder == "final" {
-		if err := copyTree(t, filepath.Join(dir, "templates")); err != nil {
-			return err
+		if !e.IsDir() && (strings.HasSuffix(name, ".go") && !strings.HasSuffix(name, "_test.go") || name == "go.sum" || name == "go.mod") {
+			if err := copySource(filepath.Join(src, name), dir); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-var moduleLine = regexp.MustCompile(`(?m)^module .*$`)
-
 // writeStarter writes an empty program, with stage 1's go.mod (so that
 // fatih/color is there to import, as in every stage).
 func (wb *workbook) writeStarter(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	first := filepath.Join(wb.root, wb.stages[0])
 	for _, name := range []string{"go.mod", "go.sum"} {
-		b, err := os.ReadFile(filepath.Join(first, name))
-		if err != nil {
-			return err
-		}
-		if name == "go.mod" {
-			b = moduleLine.ReplaceAll(b, []byte("module myserver"))
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+		if err := copySource(filepath.Join(wb.root, wb.stages[0], name), dir); err != nil {
 			return err
 		}
 	}
 	return os.WriteFile(filepath.Join(dir, "main.go"), []byte(starter), 0o644)
 }
+
+// copySource copies one file into dir; a go.mod gets the module name
+// myserver, so that the copy is a module of its own wherever it lands.
+func copySource(file, dir string) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	if filepath.Base(file) == "go.mod" {
+		b = moduleLine.ReplaceAll(b, []byte("module myserver"))
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, filepath.Base(file)), b, 0o644)
+}
+
+var moduleLine = regexp.MustCompile(`(?m)^module .*$`)
 
 // copyWork copies a student's folder: everything but TASK.md, hidden
 // files, and programs built there.
