@@ -19,12 +19,10 @@ package testscripts
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,7 +34,7 @@ import (
 type clientStage struct {
 	name string
 	n    int
-	bin  string
+	prog *program
 }
 
 func (s clientStage) files() bool   { return s.n >= 5 } // serves web/ (stage 3 and 4: one built-in page)
@@ -120,7 +118,7 @@ func TestClients(t *testing.T) {
 					if !c.browser {
 						t.Parallel()
 					}
-					if s.bin == "" {
+					if s.prog.bin == "" {
 						t.Fatalf("%s did not build: see TestStages/%s", s.name, s.name)
 					}
 					if c.browser {
@@ -147,17 +145,20 @@ func clientStages(t *testing.T) []clientStage {
 	if setupErr != nil {
 		t.Fatal(setupErr)
 	}
-	found, err := discover(root, os.Getenv("WORKBOOK_GRADE"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var missing []*stage
-	for i, s := range found {
-		if j := slices.IndexFunc(stages, func(b *stage) bool { return b.name == s.name }); j >= 0 {
-			found[i] = stages[j] // built by TestMain
-		} else {
+	var list []clientStage
+	var missing []*suite
+	for _, s := range suites {
+		if s.name != s.stage || s.mode != "" {
+			continue // a chapter, an exercise or a serving mode: same binary
+		}
+		n := stageNumber(s.stage)
+		if n < 2 {
+			continue
+		}
+		if s.prog.bin == "" {
 			missing = append(missing, s)
 		}
+		list = append(list, clientStage{name: s.stage, n: n, prog: s.prog})
 	}
 	if len(missing) > 0 {
 		dir, err := os.MkdirTemp("", "workbook-clients-")
@@ -166,17 +167,6 @@ func clientStages(t *testing.T) []clientStage {
 		}
 		t.Cleanup(func() { os.RemoveAll(dir) })
 		buildAll(missing, dir)
-	}
-	var list []clientStage
-	for _, s := range found {
-		n := stageOrder(s.name)
-		if s.name == "final" {
-			n = 9
-		}
-		if n < 2 || n > 9 {
-			continue
-		}
-		list = append(list, clientStage{name: s.name, n: n, bin: s.bin})
 	}
 	if len(list) == 0 {
 		t.Skip("no stage folders found")
@@ -206,7 +196,7 @@ func startStage(t *testing.T, s clientStage) *clientServer {
 		}
 		args = []string{"-dir", cs.root}
 	}
-	srv, err := startServer(s.bin, nil, t.TempDir(), args)
+	srv, err := startServer(s.prog, nil, t.TempDir(), append([]string{"-bind", "127.0.0.1"}, append(args, "0")...))
 	if err != nil {
 		t.Fatalf("%s: cannot start: %v", s.name, err)
 	}
@@ -214,7 +204,7 @@ func startStage(t *testing.T, s clientStage) *clientServer {
 	t.Cleanup(srv.kill)
 	var port string
 	ok := srv.console.waitFor(30*time.Second, srv.exited, func(_, stdout string) bool {
-		port, _ = ready(stdout)
+		_, port, _ = ready(stdout)
 		return port != ""
 	})
 	if !ok {
@@ -243,30 +233,6 @@ func (cs *clientServer) addPage(t *testing.T, name, content string) {
 	if err := os.WriteFile(filepath.Join(cs.root, name), []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// copyTree copies a folder, keeping the files' modes (the CGI scripts must
-// stay executable).
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, path)
-		target := filepath.Join(dst, rel)
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, info.Mode().Perm())
-	})
 }
 
 // checkStage2Readme checks that the table of clients in

@@ -1,32 +1,45 @@
-// Package testscripts is the workbook's grader. It has no code of its own
-// outside the tests: `go test ./...` at the workbook root builds every stage
-// and runs its scripts.
+// Package testscripts is the workbook's grader: the scripts in testdata,
+// the harness that runs them against a server over real sockets, and two
+// ways in. `go test ./...` at the workbook root grades the workbook's own
+// answers; the workbook command (testscripts/workbook) grades a student's.
 //
 // # Running it
 //
 //	go test ./...                                  grade everything (a table at the end)
 //	go test ./testscripts -run TestStages/stage4_404         one stage
 //	go test ./testscripts -run TestStages/stage4_404/not_found -v   one script, with its log
-//	go test ./testscripts -run TestHarness                   the grader's self-test
+//	go test ./testscripts -run TestStages/final/01           one chapter of final
+//	go test ./testscripts -run 'TestHarness|TestWorkbook'    the grader's self-test
 //
-// TestMain finds the stages (every top-level folder stageN_name, then final,
-// with a go.mod), builds each with `go build` in its folder, two at a time,
-// and reads their .go files so that go test's cache notices an edit. A stage
-// that does not compile fails its own tests only, with the compiler's
-// message. After the run a table gives one row per stage: scripts run and
-// the result. go test hides a passing package's output, so when everything
-// passed the table is also written to the terminal (/dev/tty) if there is
-// one. (A cached result replays nothing to the terminal: add -count=1 to see
-// the table again.)
+//	go run ./testscripts/workbook start stage4_404 ~/my/stage4_404 [-from ~/my/stage3_headers]
+//	go run ./testscripts/workbook grade stage4_404 ~/my/stage4_404
+//	go run ./testscripts/workbook grade stage3_headers ~/my -cmd 'python3 server.py {port}'
+//	go run ./testscripts/workbook grade all ~/my -json results.json
 //
-// To grade a copy of a stage kept elsewhere, name it in WORKBOOK_GRADE:
+// What is graded (grader.go): a program (a Go folder, built with go build,
+// or a -cmd command line) against a suite (a folder of scripts; one row of
+// the summary table). testdata/<stage>/*.txtar are a stage's scripts;
+// testdata/<stage>/<name>/ is a chapter of that stage (final's chapters,
+// graded against the stage's program) or, when the reference has a folder
+// <stage>/<name> of its own, an exercise (stage 1's echo, yell and sum,
+// graded against that program). final's scripts also run once per extra
+// serving mode (final-eventloop, ...).
 //
-//	WORKBOOK_GRADE=stage4_404=/path/to/my/copy go test ./...
-//	WORKBOOK_GRADE=stage4_404=~/copy4,stage5_files=../copy5 go test ./...
+// TestMain builds every reference program, two at a time, and reads their
+// .go files so that go test's cache notices an edit. A program that does
+// not compile fails its own suites only, with the compiler's message.
+// After the run a table gives one row per suite. go test hides a passing
+// package's output, so when everything passed the table is also written
+// to the terminal (/dev/tty, CONOUT$ on Windows) if there is one; the
+// workbook command always ends with it, on any output. (A cached go test
+// result replays nothing to the terminal: add -count=1 to see it again.)
 //
-// The folder replaces the stage's own for the build (a relative path is
-// taken from the workbook root; a folder outside the workspace is built with
-// GOWORK=off, as its own module); the scripts stay the workbook's.
+// WORKBOOK_GRADE still grades a copy with go test, in place of a stage:
+//
+//	WORKBOOK_GRADE=stage4_404=/path/to/my/copy go test ./testscripts
+//
+// (a relative path is taken from the workbook root; a folder outside the
+// workspace is built with GOWORK=off, as its own module).
 //
 // # Scripts
 //
@@ -42,18 +55,26 @@
 // these escapes and no others: \r \n \t \\ \0 and \xNN (one byte, in hex).
 //
 // Every failure prints a transcript: the request and what it should have
-// got, a printf|nc or curl command to try by hand, the bytes sent and
-// received (Go %q, long bodies cut), expected against got, a hint, the
-// server's console when it helps, the script and the random seed.
+// got (control bytes quoted, never printed raw); "try it", the commands
+// that start the graded server by hand on port 8000 (the student's own,
+// with a copy of any folder the script made, which outlives the run) and
+// send the request (curl where curl sends the same request, printf | nc
+// otherwise); the bytes sent and received (Go %q, long bodies cut);
+// expected against got; hints, the one that names the likely mistake
+// first; the server's console when it helps; the script and the seed.
 //
 // # Servers
 //
 //	serve [NAME=VALUE...] [ARGS...]
 //
-// Starts the stage as `STAGE -bind 127.0.0.1 ARGS... 0` in the work
-// directory and waits (up to 30 s) for its "Serving HTTP on 127.0.0.1 port
-// N (http://127.0.0.1:N/) ..." line on stdout. Sets PORT (N), HOSTPORT
-// (127.0.0.1:N) and URL (http://127.0.0.1:N). Stages 5 and up need
+// Starts the program as `PROGRAM -bind 127.0.0.1 ARGS... 0` (no -bind of
+// its own when ARGS has one) and waits (up to 30 s) for its "Serving HTTP
+// on 127.0.0.1 port N (http://127.0.0.1:N/) ..." line on stdout (stage 1's
+// exercises: "Serving TCP on 127.0.0.1 port N ..."). A first line of
+// another form, or the line on stderr, fails after a second. Sets PORT
+// (N), HOSTPORT (127.0.0.1:N, or [::1]:N) and URL (http://HOSTPORT). A Go
+// program runs in the work directory; a -cmd command runs in its own
+// folder, and a relative -dir is made absolute for it. Stages 5 and up need
 // `serve -dir $WEB` (or a folder the script made). The server is killed when
 // the script ends. One server at a time per script. Leading NAME=VALUE
 // words are added to the server's environment, as in a shell (the server
@@ -87,7 +108,7 @@
 //
 // # Requests
 //
-//	send [-keep] [-pause DUR] [-timeout DUR] PIECE [PIECE...]
+//	send [-keep | -lines N] [-pause DUR] [-timeout DUR] PIECE [PIECE...]
 //
 // Opens a new TCP connection to HOSTPORT and writes each PIECE as a
 // separate write (TCP_NODELAY, -pause between pieces, default 50ms): a
@@ -95,7 +116,9 @@
 // or -timeout (default 5s) passes. With -keep it does not wait for the
 // close: it stops after one complete response, framed by Content-Length
 // (or chunked encoding; a HEAD, 1xx, 204 or 304 response ends with its
-// head). The response bytes go to stdout, so `stdout` and `cmp stdout FILE`
+// head). With -lines N it stops once N lines (LF-terminated) have come
+// back: for stage 1's exercises, which speak in lines, not HTTP. The
+// response bytes go to stdout, so `stdout` and `cmp stdout FILE`
 // work too, like nc (cut after 16 KiB, so that a failing script's log stays
 // readable: check big bodies with expect body-file).
 //
@@ -113,14 +136,18 @@
 // body goes to stdout, like curl (cut after 16 KiB, as for send). The expect commands check the response
 // (the body as the client decoded it).
 //
-// # Serving modes
+// # Conditions
 //
-// final's scripts run once per serving mode: TestStages/final (the
-// default, goroutines), final-eventloop and final-sequential, each started
+// final's scripts run once per serving mode: final's rows (the default,
+// goroutines), then final-eventloop, final-sequential, ..., each started
 // with -serve MODE. The conditions [goroutines], [eventloop] and
 // [sequential] say which mode a script runs against:
 //
 //	[sequential] skip 'needs two clients served at once'
+//
+// [ipv6] holds where the machine can listen on ::1; [symlinks] where a
+// script can make symbolic links (not on Windows, where that needs a
+// privilege).
 //
 // # Checks on the last send or client
 //
@@ -137,6 +164,8 @@
 //	expect wellformed             strict HTTP/1.1 framing (below)
 //	expect closed                 the server closed the connection cleanly (send only)
 //	expect silent                 no bytes came back at all
+//	expect whole-request          the answer began only once the first request had fully
+//	                              arrived (send with pieces): not after one Read
 //
 // expect wellformed checks the head byte by byte: the status line
 // `HTTP/1.1 SP 3DIGIT SP reason CRLF`; each header line `name: value CRLF`

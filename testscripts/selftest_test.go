@@ -11,8 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,7 +51,8 @@ func testSelfScripts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	self := &stage{name: "selftest", bin: exe, env: []string{fakeStageEnv + "=1"}, buildOK: true}
+	self := &suite{name: "selftest", stage: "selftest", prog: &program{bin: exe, env: []string{fakeStageEnv + "=1"}, hasMain: true, buildOK: true, ref: "selftest"}}
+	selfWB := &workbook{root: root}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
@@ -69,8 +70,8 @@ func testSelfScripts(t *testing.T) {
 					want = strings.Split(strings.TrimSpace(string(f.Data)), "\n")
 				}
 			}
-			p := scriptParams(t, self)
-			p.Files = []string{file}
+			p := selfWB.scriptParams(self, "selftest", time.Time{}, nil)
+			p.Dir, p.Files = "", []string{file}
 			p.Cmds["fake"] = cmdFake
 			start := time.Now()
 			ct := &captureT{}
@@ -94,54 +95,6 @@ func testSelfScripts(t *testing.T) {
 			}
 		})
 	}
-}
-
-// captureT runs a script and keeps its log and outcome, instead of failing
-// the test that runs it.
-type captureT struct {
-	mu              sync.Mutex
-	log             strings.Builder
-	failed, skipped bool
-}
-
-func (t *captureT) Log(args ...any) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	fmt.Fprintln(&t.log, args...)
-}
-
-func (t *captureT) Fatal(args ...any) {
-	t.Log(args...)
-	t.FailNow()
-}
-
-func (t *captureT) Skip(args ...any) {
-	t.Log(args...)
-	t.mu.Lock()
-	t.skipped = true
-	t.mu.Unlock()
-	runtime.Goexit()
-}
-
-func (t *captureT) FailNow() {
-	t.mu.Lock()
-	t.failed = true
-	t.mu.Unlock()
-	runtime.Goexit()
-}
-
-func (t *captureT) Parallel()     {}
-func (t *captureT) Verbose() bool { return false }
-
-// Run runs f on a goroutine of its own, so that FailNow's Goexit ends f
-// and not the caller.
-func (t *captureT) Run(name string, f func(testscript.T)) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		f(t)
-	}()
-	<-done
 }
 
 // testWellformedCases runs the strict check on handmade responses.
@@ -263,26 +216,58 @@ func testDiscover(t *testing.T) {
 	write("copy/go.mod", "module x\n")
 	write("copy/main.go", "package main\n")
 
-	found, err := discover(dir, "")
+	write("testscripts/testdata/stage10_last/a.txtar", "")
+	write("testscripts/testdata/final/01-one/a.txtar", "")
+	write("testscripts/testdata/final/02-two/b.txtar", "")
+	write("stage10_last/ex/main.go", "package main\n")
+	write("testscripts/testdata/stage10_last/ex/c.txtar", "")
+
+	w, err := openWorkbook(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(w.stages, " "), "stage2_b stage10_last final"; got != want {
+		t.Errorf("stages = %s, want %s", got, want)
+	}
+	if got, want := strings.Join(w.targets(), " "), "stage2_b stage10_last stage10_last/ex final final/01-one final/02-two"; got != want {
+		t.Errorf("targets = %s, want %s", got, want)
+	}
+	found, err := w.reference(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var got []string
 	for _, s := range found {
-		got = append(got, fmt.Sprintf("%s:%v", s.name, s.hasMain))
+		got = append(got, fmt.Sprintf("%s:%v:%s", s.name, s.prog.hasMain, strings.Join(s.dirs, ",")))
 	}
-	if want := "stage2_b:false stage10_last:true final:true"; strings.Join(got, " ") != want {
-		t.Errorf("discover = %s, want %s", strings.Join(got, " "), want)
+	want := "stage2_b:false: stage10_last:true:stage10_last stage10_last/ex:true:stage10_last/ex " +
+		"final/01-one:true:final/01-one final/02-two:true:final/02-two " +
+		"final-eventloop:true:final/01-one,final/02-two final-sequential:true:final/01-one,final/02-two"
+	if strings.Join(got, " ") != want {
+		t.Errorf("reference suites =\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}
 
-	if found, err = discover(dir, "stage2_b=copy"); err != nil {
-		t.Errorf("WORKBOOK_GRADE=stage2_b=copy: %v", err)
-	} else if found[0].src != filepath.Join(dir, "copy") || !found[0].hasMain {
-		t.Errorf("WORKBOOK_GRADE=stage2_b=copy: src %s, main %v", found[0].src, found[0].hasMain)
+	over, err := w.parseOverride("stage2_b=copy", dir)
+	if err != nil {
+		t.Fatalf("WORKBOOK_GRADE=stage2_b=copy: %v", err)
+	}
+	if found, err = w.reference(over); err != nil {
+		t.Fatal(err)
+	} else if found[0].prog.src != filepath.Join(dir, "copy") || !found[0].prog.hasMain || found[0].prog.ref != "" {
+		t.Errorf("WORKBOOK_GRADE=stage2_b=copy: src %s, main %v", found[0].prog.src, found[0].prog.hasMain)
 	}
 	for _, bad := range []string{"stage9_x=copy", "stage2_b", "stage2_b=notes/none"} {
-		if _, err := discover(dir, bad); err == nil || !strings.Contains(err.Error(), "WORKBOOK_GRADE") {
+		if _, err := w.parseOverride(bad, dir); err == nil || !strings.Contains(err.Error(), "WORKBOOK_GRADE") {
 			t.Errorf("WORKBOOK_GRADE=%s: want an error naming WORKBOOK_GRADE, got %v", bad, err)
 		}
+	}
+
+	words, err := splitWords(`python3 "my server.py" {port} --x='a b'`)
+	if want := []string{"python3", "my server.py", "{port}", "--x=a b"}; err != nil || !slices.Equal(words, want) {
+		t.Errorf("splitWords = %q, %v; want %q", words, err, want)
+	}
+	p := &program{argv: words}
+	if got, want := p.command([]string{"-bind", "::1", "0"}), []string{"python3", "my server.py", "-bind", "::1", "0", "--x=a b"}; !slices.Equal(got, want) {
+		t.Errorf("command = %q, want %q", got, want)
 	}
 }

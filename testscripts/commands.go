@@ -4,6 +4,7 @@ package testscripts
 // package comment in doc.go; keep the two in step.
 
 import (
+	"bytes"
 	"encoding/binary"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -46,25 +48,28 @@ func commands() map[string]cmdFunc {
 // scriptState is one script's state, kept in testscript's Env.Values.
 // Commands run one at a time on the script's goroutine: no locking.
 type scriptState struct {
-	stage      *stage
+	suite      *suite
+	dir        string // the script's folder, relative to testdata
+	root       string // the workbook root
 	seed       uint64
 	rng        *rand.Rand
 	seedLogged bool
 	srv        *server   // the server of the last serve, running or not
 	last       *exchange // the last send or client
 	hints      []string  // the script's own hints, for every failure after them
+	failure    string    // the transcript the script failed with, if it did
 }
 
 type stateKey struct{}
 
-func newScriptState(st *stage) *scriptState {
+func newScriptState(s *suite, dir, root string) *scriptState {
 	seed := uint64(time.Now().UnixNano() % 1e9)
-	if s := os.Getenv("GRADER_SEED"); s != "" {
-		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
+	if v := os.Getenv("GRADER_SEED"); v != "" {
+		if n, err := strconv.ParseUint(v, 10, 64); err == nil {
 			seed = n
 		}
 	}
-	return &scriptState{stage: st, seed: seed, rng: rand.New(rand.NewPCG(seed, seed))}
+	return &scriptState{suite: s, dir: dir, root: root, seed: seed, rng: rand.New(rand.NewPCG(seed, seed))}
 }
 
 func state(ts *testscript.TestScript) *scriptState {
@@ -78,20 +83,35 @@ func state(ts *testscript.TestScript) *scriptState {
 
 func (st *scriptState) transcript(ts *testscript.TestScript, subject, should string) *transcript {
 	return &transcript{
-		stage:   st.stage.name,
+		stage:   st.suite.name,
 		subject: subject,
 		should:  should,
-		script:  st.stage.folder() + "/" + ts.Name() + ".txtar",
+		script:  st.dir + "/" + ts.Name() + ".txtar",
 		seed:    st.seed,
 		more:    st.hints,
 	}
 }
 
+// fatal ends the script with the transcript, and keeps it for the
+// workbook command's report.
+func (st *scriptState) fatal(ts *testscript.TestScript, tr *transcript) {
+	st.failure = tr.String()
+	ts.Fatalf("%s", st.failure)
+}
+
 // failExchange ends the script with a transcript of ex and the failure.
 func (st *scriptState) failExchange(ts *testscript.TestScript, ex *exchange, f *failure) {
 	tr := st.transcript(ts, ex.subject(), f.should)
-	tr.tryIt, tr.ex, tr.lines = ex.tryIt, ex, f.lines
-	sock := socketHints(ex)
+	tr.ex, tr.lines = ex, f.lines
+	if st.srv != nil {
+		tr.tryIt = st.tryServer(ts, "8000") + "   # then, in a second terminal:\n" + ex.tryItAt("8000", st.speaksHTTP())
+	} else {
+		tr.tryIt = ex.tryItAt(ex.port(), st.speaksHTTP())
+	}
+	sock := socketHints(ex, stageNumber(st.suite.stage))
+	if early := ex.earlyAnswer(); early != "" {
+		sock = append([]string{early}, sock...) // the cause of what follows
+	}
 	tr.hints = append(sock, f.hints...)
 	if srv := st.srv; srv != nil && (len(sock) > 0 || !srv.running()) {
 		if ex.end == endEOF || ex.end == endReset {
@@ -102,7 +122,7 @@ func (st *scriptState) failExchange(ts *testscript.TestScript, ex *exchange, f *
 		}
 		tr.console = srv.consoleTail(10)
 	}
-	ts.Fatalf("%s", tr)
+	st.fatal(ts, tr)
 }
 
 // flags parses a command's flags; usage is the synopsis for errors. It
@@ -144,72 +164,189 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if st.srv != nil && st.srv.running() {
 		ts.Fatalf("serve: a server is already running; stop-server first")
 	}
+	prog := st.suite.prog
+	if reason, msg := prog.notReady(); reason != "" {
+		ts.Fatalf("%s", msg)
+	}
 	// Leading NAME=VALUE words set the server's environment, as in a
 	// shell: serve WORKBOOK_PANIC_ROUTE=1 -dir $WEB.
-	env := slices.Clone(st.stage.env)
+	var env []string
 	for len(args) > 0 && envAssign.MatchString(args[0]) {
 		env, args = append(env, args[0]), args[1:]
 	}
-	if st.stage.mode != "" {
-		args = append([]string{"-serve", st.stage.mode}, args...)
+	if st.suite.mode != "" {
+		args = append([]string{"-serve", st.suite.mode}, args...)
 	}
-	srv, err := startServer(st.stage.bin, env, ts.MkAbs("."), args)
+	if prog.argv != nil {
+		// A command runs in its own folder, not the script's: give it the
+		// script's folders as absolute paths.
+		args = absDirs(ts, args)
+	}
+	argv := args
+	if !slices.Contains(args, "-bind") {
+		argv = append([]string{"-bind", "127.0.0.1"}, args...)
+	}
+	srv, err := startServer(prog, env, ts.MkAbs("."), append(slices.Clone(argv), "0"))
 	if err != nil {
-		ts.Fatalf("serve: cannot start %s: %v", st.stage.bin, err)
+		ts.Fatalf("serve: cannot start %s: %v", strings.Join(prog.command(nil), " "), err)
 	}
+	srv.args, srv.env = args, env
 	st.srv = srv
 	ts.Defer(srv.kill)
-	runLine := strings.Join(append([]string{"go run ./" + st.stage.folder(), "-bind 127.0.0.1"}, append(quoteAll(args), "0")...), " ")
 	if neg {
-		refuseToServe(ts, st, srv, runLine)
+		refuseToServe(ts, st, srv)
 		return
 	}
-
-	var port string
-	srv.console.waitFor(30*time.Second, srv.exited, func(_, stdout string) bool {
-		var found bool
-		port, found = ready(stdout)
-		return found
-	})
+	addr, port := waitReady(srv)
 	if port != "" && port != "0" {
+		hp := net.JoinHostPort(addr, port)
 		ts.Setenv("PORT", port)
-		ts.Setenv("HOSTPORT", "127.0.0.1:"+port)
-		ts.Setenv("URL", "http://127.0.0.1:"+port)
+		ts.Setenv("HOSTPORT", hp)
+		ts.Setenv("URL", "http://"+hp)
 		return
 	}
+	st.fatal(ts, st.notReadyTranscript(ts, port))
+}
 
+// waitReady waits up to 30 s for the ready line and returns the address
+// and port it names. It gives up after a second when the server has
+// printed a first line of another form, or the ready line on stderr: a
+// student should not wait half a minute to read what went wrong.
+func waitReady(srv *server) (addr, port string) {
+	deadline := time.Now().Add(30 * time.Second)
+	var wrongSince time.Time
+	found := false
+	for !found && srv.running() && time.Now().Before(deadline) {
+		srv.console.waitFor(200*time.Millisecond, srv.exited, func(_, stdout string) bool {
+			addr, port, found = ready(stdout)
+			return found
+		})
+		_, stdout, stderr := srv.console.text()
+		if !found && (strings.Contains(stdout, "\n") || strings.Contains(stderr, readyPrefix)) {
+			if wrongSince.IsZero() {
+				wrongSince = time.Now()
+			} else if time.Since(wrongSince) > time.Second {
+				break
+			}
+		}
+	}
+	return addr, port
+}
+
+// notReadyTranscript explains why the server never printed its ready line.
+func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string) *transcript {
+	srv := st.srv
 	tr := st.transcript(ts, "the server", `start and print "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."`)
-	tr.tryIt = runLine
+	tr.tryIt = st.tryServer(ts, "8000")
 	_, stdout, stderr := srv.console.text()
 	const format = "the line must read exactly `Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ...` (with the real port) and end with a newline."
+	first, _, _ := strings.Cut(stdout, "\n")
 	switch {
 	case port == "0":
 		tr.lines = []string{"the ready line names port 0"}
 		tr.hints = []string{"print the port the kernel picked, from ln.Addr(), not the 0 that was asked for."}
 	case strings.Contains(stdout, readyPrefix):
-		tr.lines = []string{"the ready line is not in the expected form"}
+		tr.lines = []string{"the ready line is not in the expected form: " + quoteLine(lineWith(stdout, readyPrefix))}
 		tr.hints = []string{format}
+	case srv.running() && strings.Contains(stderr, readyPrefix):
+		srv.kill()
+		tr.lines = []string{`the "Serving HTTP on" line went to stderr, not stdout`}
+		tr.hints = []string{"print it to stdout (fmt.Printf, not log.Printf; print(), not print(..., file=sys.stderr))."}
+	case srv.running() && strings.Contains(stdout, "\n"):
+		srv.kill()
+		tr.lines = []string{"the first line it printed is " + quoteLine(first) + ", and no ready line followed"}
+		tr.hints = []string{"the first line on stdout must be the ready line, printed once net.Listen has succeeded; " + format}
 	case srv.running():
 		srv.kill()
 		tr.lines = []string{`no "Serving HTTP on" line within 30s`}
-		if strings.Contains(stderr, readyPrefix) {
-			tr.hints = []string{"the line went to stderr: print it to stdout (fmt.Printf, not log.Printf)."}
-		} else {
-			tr.hints = []string{"print the line once net.Listen has succeeded, before the accept loop; " + format}
-		}
+		tr.hints = []string{"print the line once net.Listen has succeeded, before the accept loop, and flush it (a pipe is not a terminal: Python needs flush=True); " + format}
 	default:
 		tr.lines = []string{fmt.Sprintf(`it exited (%s) before printing the "Serving HTTP on" line`, srv.status())}
 		switch {
 		case strings.Contains(stderr, "flag provided but not defined"):
 			tr.hints = []string{"the server does not know one of these flags: does main define it (flag.String, flag.Int)?"}
-		case strings.Contains(stderr, "address already in use"):
-			tr.hints = []string{"another program holds the port."}
+		case strings.Contains(strings.ToLower(stderr), "address already in use"):
+			tr.hints = []string{"the grader asked for port 0 (any free port), which is never in use: does the server take its port from the command line (the last argument)? A port written into the code collides as soon as two copies run."}
 		default:
-			tr.hints = []string{"run the command above from the workbook root and read its error."}
+			tr.hints = []string{"run the command above and read its error."}
 		}
 	}
 	tr.console = srv.consoleTail(15)
-	ts.Fatalf("%s", tr)
+	return tr
+}
+
+// speaksHTTP reports whether the graded server answers in HTTP that curl
+// accepts: from stage 3 on (stage 1 echoes, stage 2 has no status line).
+func (st *scriptState) speaksHTTP() bool {
+	return stageNumber(st.suite.stage) >= 3 && !strings.Contains(st.dir, "/") || st.suite.stage == "final"
+}
+
+// tryServer is the command that starts the graded server by hand, as the
+// script started it but on port 8000. A student runs it after the grader
+// is done, when the script's work folder is gone: a folder the script made
+// and served is copied to a place that stays, and the line names the copy.
+func (st *scriptState) tryServer(ts *testscript.TestScript, port string) string {
+	srv := st.srv
+	args := slices.Clone(srv.args)
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "-dir="); ok {
+			args[i] = "-dir=" + st.keepDir(ts, v)
+		} else if a == "-dir" && i+1 < len(args) {
+			args[i+1] = st.keepDir(ts, args[i+1])
+		}
+	}
+	return st.suite.prog.runLine(srv.env, append(args, port))
+}
+
+// keepDir returns how a student names the served folder dir after the run:
+// the sample site as web (from the workbook root) or by its full path, and
+// a folder of the script's own by the path of a copy that outlives it.
+func (st *scriptState) keepDir(ts *testscript.TestScript, dir string) string {
+	abs := ts.MkAbs(dir)
+	web := filepath.Join(st.root, "web")
+	switch {
+	case abs == web && st.suite.prog.ref != "":
+		return "web"
+	case abs == web:
+		return web
+	}
+	work := ts.MkAbs(".")
+	rel, err := filepath.Rel(work, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return dir
+	}
+	if _, err := os.Stat(abs); err != nil {
+		return dir // a folder that does not exist, on purpose
+	}
+	kept := filepath.Join(os.TempDir(), "workbook-try", strings.ReplaceAll(st.suite.name, "/", "-"), ts.Name())
+	os.RemoveAll(kept)
+	if err := copyTree(abs, filepath.Join(kept, rel)); err != nil {
+		return dir
+	}
+	return filepath.Join(kept, rel)
+}
+
+// lineWith is the first line of text that contains sub.
+func lineWith(text, sub string) string {
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			return strings.TrimSuffix(l, "\r")
+		}
+	}
+	return ""
+}
+
+// absDirs makes the value of -dir absolute, from the script's folder.
+func absDirs(ts *testscript.TestScript, args []string) []string {
+	out := slices.Clone(args)
+	for i, a := range out {
+		if v, ok := strings.CutPrefix(a, "-dir="); ok {
+			out[i] = "-dir=" + ts.MkAbs(v)
+		} else if a == "-dir" && i+1 < len(out) {
+			out[i+1] = ts.MkAbs(out[i+1])
+		}
+	}
+	return out
 }
 
 func quoteAll(args []string) []string {
@@ -223,14 +360,14 @@ func quoteAll(args []string) []string {
 // refuseToServe is ! serve: the process must exit non-zero within 10 s
 // without ever printing the ready line. Its output goes to stdout/stderr
 // for the builtin assertions, its status to exitcode.
-func refuseToServe(ts *testscript.TestScript, st *scriptState, srv *server, runLine string) {
+func refuseToServe(ts *testscript.TestScript, st *scriptState, srv *server) {
 	served := false
 	srv.console.waitFor(10*time.Second, srv.exited, func(_, stdout string) bool {
-		_, served = ready(stdout)
+		_, _, served = ready(stdout)
 		return served || !srv.running()
 	})
 	tr := st.transcript(ts, "the server", "refuse to start with "+strings.Join(quoteAll(srv.args), " "))
-	tr.tryIt = runLine
+	tr.tryIt = st.tryServer(ts, "8000")
 	switch {
 	case served:
 		tr.lines = []string{"expected an error and a non-zero exit status, but it started serving"}
@@ -246,7 +383,7 @@ func refuseToServe(ts *testscript.TestScript, st *scriptState, srv *server, runL
 		return
 	}
 	tr.console = srv.consoleTail(15)
-	ts.Fatalf("%s", tr)
+	st.fatal(ts, tr)
 }
 
 // writeConsole hands an exited server's output to the builtin stdout and
@@ -269,7 +406,7 @@ func cmdStopServer(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("stop-server: no server; use serve first")
 	}
 	tr := st.transcript(ts, "Ctrl-C", "stop the server with exit status 0")
-	tr.tryIt = fmt.Sprintf("cd %s && go build -o server . && ./server 0   # then press Ctrl-C, and: echo $?", st.stage.folder())
+	tr.tryIt = st.tryServer(ts, "8000") + "   # then press Ctrl-C, and: echo $?"
 	switch {
 	case !srv.running():
 		tr.lines = []string{fmt.Sprintf("the server had already exited (%s) before Ctrl-C", srv.status())}
@@ -300,7 +437,7 @@ func cmdStopServer(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	tr.console = srv.consoleTail(15)
-	ts.Fatalf("%s", tr)
+	st.fatal(ts, tr)
 }
 
 // exitcode N: the last server has exited with status N.
@@ -327,7 +464,7 @@ func cmdExitcode(ts *testscript.TestScript, neg bool, args []string) {
 			tr.hints = []string{"a bad argument (an unknown flag, a missing -dir) ends the program with one line on stderr and os.Exit(2)."}
 		}
 		tr.console = st.srv.consoleTail(15)
-		ts.Fatalf("%s", tr)
+		st.fatal(ts, tr)
 	}
 }
 
@@ -376,8 +513,17 @@ func cmdConsole(ts *testscript.TestScript, neg bool, args []string) {
 	tr.lines = []string{got}
 	tr.hints = []string{"the console is everything the server printed, stdout and stderr: compare the lines below with the pattern."}
 	tr.console = srv.consoleTail(20)
-	ts.Fatalf("%s", tr)
+	st.fatal(ts, tr)
 }
+
+// haveIPv6 reports whether this machine can listen on ::1 (for [ipv6]).
+var haveIPv6 = sync.OnceValue(func() bool {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err == nil {
+		ln.Close()
+	}
+	return err == nil
+})
 
 // hold [PIECE...]: a connection that writes the pieces, then stays open,
 // unread, until the script ends: a client taking its time.
@@ -404,9 +550,10 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 	fs := flag.NewFlagSet("send", flag.ContinueOnError)
 	var opt sendOptions
 	fs.BoolVar(&opt.keep, "keep", false, "")
+	fs.IntVar(&opt.lines, "lines", 0, "")
 	fs.DurationVar(&opt.pause, "pause", 50*time.Millisecond, "")
 	fs.DurationVar(&opt.timeout, "timeout", 5*time.Second, "")
-	args = flags(ts, fs, "send [-keep] [-pause DUR] [-timeout DUR] PIECE [PIECE...]", args, 1, 1<<20)
+	args = flags(ts, fs, "send [-keep | -lines N] [-pause DUR] [-timeout DUR] PIECE [PIECE...]", args, 1, 1<<20)
 	pieces := make([][]byte, len(args))
 	for i, a := range args {
 		b, err := unescape(a)
@@ -429,6 +576,17 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 const stdoutMax = 16 << 10
 
 func writeStdout(ts *testscript.TestScript, b []byte) {
+	if head, body, ok := bytes.Cut(b, []byte("\r\n\r\n")); ok && isBinary(body) {
+		// An image would fill a -v log with noise: show its size only.
+		ts.Stdout().Write(head)
+		fmt.Fprintf(ts.Stdout(), "\r\n\r\n[grader: %d bytes of binary body, not shown; check them with expect body-file]\n", len(body))
+		return
+	}
+	if isBinary(b) {
+		fmt.Fprintf(ts.Stdout(), "[grader: %d bytes of binary data, not shown]\n", len(b))
+		return
+	}
+	b = escapeControls(b)
 	if len(b) <= stdoutMax {
 		ts.Stdout().Write(b)
 		return
@@ -495,7 +653,7 @@ func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
 	if st.last == nil {
 		ts.Fatalf("expect: nothing sent yet; use send or client first")
 	}
-	env := &checkEnv{now: time.Now(), readFile: func(name string) ([]byte, error) { return os.ReadFile(ts.MkAbs(name)) }}
+	env := &checkEnv{now: time.Now(), stage: stageNumber(st.suite.stage), readFile: func(name string) ([]byte, error) { return os.ReadFile(ts.MkAbs(name)) }}
 	f, err := c.run(env, st.last, args[1:])
 	if err != nil {
 		ts.Fatalf("expect %s: %v", args[0], err)

@@ -11,12 +11,13 @@ import (
 // a hint. Every failing command of the grader renders one, in this order:
 //
 //	stage4_404: GET /nope-3f9a.html should answer 404
-//	  try it:   printf 'GET /nope-3f9a.html HTTP/1.1\r\nHost: localhost\r\n\r\n' | nc 127.0.0.1 41237
+//	  try it:   go run ./stage4_404 8000   # then, in a second terminal:
+//	            curl -v -H 'Host: localhost' http://127.0.0.1:8000/nope-3f9a.html
 //	  sent:     "GET /nope-3f9a.html HTTP/1.1\r\nHost: localhost\r\n\r\n"
 //	  received: "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
 //	            (then the server closed the connection, after 3ms)
 //	  expected status 404, got 200
-//	  hint: does handle() look at the path at all, or answer every request the same?
+//	  hint: does serve() look at the path at all, or answer every request the same?
 //	  script: stage4_404/notfound.txtar   seed: 12345 (rerun with GRADER_SEED=12345)
 type transcript struct {
 	stage   string
@@ -39,7 +40,11 @@ func (tr *transcript) String() string {
 		fmt.Fprintf(&b, "  %-9s %s\n", name+":", value)
 	}
 	if tr.tryIt != "" {
-		field("try it", tr.tryIt)
+		lines := strings.Split(tr.tryIt, "\n")
+		field("try it", lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(&b, "            %s\n", l)
+		}
 	}
 	if ex := tr.ex; ex != nil {
 		field("sent", ex.sentText())
@@ -84,7 +89,6 @@ func fail(should string, lines ...string) *failure {
 // a socket problem explains every other symptom.
 const (
 	hintRefused = "nothing is listening on that port: did the server crash or stop? Its console is below."
-	hintEOF     = "the server closed the connection without answering: does handle() write anything before closing? did it panic? Its console is below."
 	hintReset   = "the connection was reset instead of closed: the server closed it while request bytes were still unread, or crashed. Read the whole head, up to the blank line, before answering."
 	hintSilent  = "still waiting for bytes when the grader gave up: does the server wait for more than the blank line that ends the head? Read until \"\\r\\n\\r\\n\", not until EOF (the client keeps the connection open for the answer)."
 	hintNoClose = "the server answered but never closed the connection: stages 1–8 answer one request per connection, then conn.Close()."
@@ -92,28 +96,50 @@ const (
 	hintLength  = "Content-Length is the number of body bytes: take len() of the []byte you write, after building the whole body (not the number of characters, not the file name's length)."
 )
 
-// socketHints explains how an exchange ended when that alone is suspicious.
-func socketHints(ex *exchange) []string {
+// socketHints explains how an exchange ended when that alone is
+// suspicious. stage is the stage's number, for the function a hint names.
+func socketHints(ex *exchange, stage int) []string {
 	switch {
 	case ex.end == endNoConnection && isRefused(ex.err):
 		return []string{hintRefused}
 	case ex.end == endReset:
 		return []string{hintReset}
 	case ex.end == endEOF && len(ex.response) == 0:
-		return []string{hintEOF}
+		return []string{fmt.Sprintf("the server closed the connection without answering: does %s write anything before closing? did it panic? Its console is below.", connFunc(stage))}
 	case ex.end == endTimeout && len(ex.response) == 0:
 		return []string{hintSilent}
 	}
 	return nil
 }
 
+// connFunc and answerFunc name the functions of the reference stages that
+// serve a connection and choose the answer to a request: what a student
+// who follows the workbook has too.
+func connFunc(stage int) string {
+	if stage >= 9 {
+		return "the server"
+	}
+	return "handle()"
+}
+
+func answerFunc(stage int) string {
+	switch {
+	case stage <= 3:
+		return "handle()"
+	case stage >= 9:
+		return "the handler"
+	}
+	return "serve()"
+}
+
 // statusHint suggests where to look when the status code is wrong.
-func statusHint(want, got int) string {
+func statusHint(want, got, stage int) string {
+	fn := answerFunc(stage)
 	switch {
 	case got == 200 && want == 404:
-		return "does handle() look at the path at all, or answer every request the same?"
+		return fmt.Sprintf("does %s look at the path at all, or answer every request the same?", fn)
 	case got == 200 && want >= 400:
-		return "does handle() look at the request at all (method, path, version), or answer every request the same?"
+		return fmt.Sprintf("does %s look at the request at all (method, path, version), or answer every request the same?", fn)
 	case want == 404 && got != 200:
 		return "a path with no file behind it should answer 404 Not Found."
 	case got == 404 && want < 400:
@@ -127,5 +153,18 @@ func statusHint(want, got int) string {
 	case got >= 500:
 		return "the server reported an error of its own: look at its console for the cause."
 	}
-	return "compare with the table of status codes in this stage's README."
+	return fmt.Sprintf("this request should get %d %s: find where %s chooses the status, and follow this request through it.", want, reasonPhrase(want), fn)
+}
+
+// reasonPhrase is the reason phrase RFC 9110 gives a status code.
+func reasonPhrase(code int) string {
+	phrases := map[int]string{
+		100: "Continue", 200: "OK", 201: "Created", 204: "No Content", 206: "Partial Content",
+		301: "Moved Permanently", 302: "Found", 303: "See Other", 304: "Not Modified", 307: "Temporary Redirect", 308: "Permanent Redirect",
+		400: "Bad Request", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout",
+		411: "Length Required", 412: "Precondition Failed", 413: "Content Too Large", 414: "URI Too Long",
+		415: "Unsupported Media Type", 416: "Range Not Satisfiable", 417: "Expectation Failed", 431: "Request Header Fields Too Large",
+		500: "Internal Server Error", 501: "Not Implemented", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout", 505: "HTTP Version Not Supported",
+	}
+	return phrases[code]
 }

@@ -18,6 +18,7 @@ import (
 // checkEnv is what a check may need beyond the exchange.
 type checkEnv struct {
 	now      time.Time                         // for the Date header
+	stage    int                               // the stage's number (final: 9), for what a hint may name
 	readFile func(name string) ([]byte, error) // for body-file
 }
 
@@ -43,9 +44,10 @@ var checks = map[string]check{
 	"wellformed":    {"", 0, checkWellformed},
 	"closed":        {"", 0, checkClosed},
 	"silent":        {"", 0, checkSilent},
+	"whole-request": {"", 0, checkWholeRequest},
 }
 
-func checkStatus(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+func checkStatus(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	want, err := strconv.Atoi(args[0])
 	if err != nil || want < 100 || want > 599 {
 		return nil, fmt.Errorf("expect status: %q is not a status code", args[0])
@@ -58,7 +60,7 @@ func checkStatus(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
 		return bad.failure(should, ex.response, "the status line is malformed:"), nil
 	}
 	if got := ex.resp().code; got != want {
-		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(want, got)), nil
+		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(want, got, c.stage)), nil
 	}
 	return nil, nil
 }
@@ -449,4 +451,17 @@ func checkHead(raw []byte) ([]header, int, *badByte) {
 			return nil, 0, bad
 		}
 	}
+}
+
+// checkWholeRequest fails when the answer came before the first request
+// had fully arrived (send with several pieces): the server took one Read
+// for a request, and answered what it had.
+func checkWholeRequest(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
+	if ex.via != "send" || len(ex.pieces) < 2 {
+		return nil, errors.New("expect whole-request: needs a send of two or more pieces")
+	}
+	if early := ex.earlyAnswer(); early != "" {
+		return fail("read the whole request before answering", fmt.Sprintf("the answer began after %d of the %d bytes sent", ex.answeredAfter, len(ex.request()))), nil
+	}
+	return nil, nil
 }

@@ -44,8 +44,10 @@ type exchange struct {
 	err      error // the read error (endError), or the Go client's error
 	elapsed  time.Duration
 	timeout  time.Duration
-	tryIt    string
-	body     []byte // client only: the body as Go's client decoded it
+	req      clientRequest // client only: the request as the script gave it
+	body     []byte        // client only: the body as Go's client decoded it
+
+	answeredAfter int // send: how many bytes were sent when the first answer byte came; 0 if after all
 
 	parsed *response // lazily parsed response
 }
@@ -68,12 +70,21 @@ var requestLineRE = regexp.MustCompile(`^([A-Z]+) (\S+) HTTP/\d\.\d$`)
 func (ex *exchange) subject() string {
 	line := ex.requestLine()
 	if m := requestLineRE.FindStringSubmatch(line); m != nil {
+		if printable(m[2]) != m[2] {
+			return m[1] + " " + strconv.Quote(m[2]) // a control byte must not reach the terminal
+		}
 		return m[1] + " " + m[2]
 	}
 	if len(ex.request()) == 0 {
 		return "a connection with no request"
 	}
 	return fmt.Sprintf("the request %q", clip(line, 60))
+}
+
+// port is the port the exchange went to.
+func (ex *exchange) port() string {
+	_, port, _ := net.SplitHostPort(ex.hostport)
+	return port
 }
 
 // method is the request's method ("GET"), or "" if there is none.
@@ -216,7 +227,8 @@ func complete(raw []byte, method string) bool {
 
 type sendOptions struct {
 	pause, timeout time.Duration
-	keep           bool
+	keep           bool // stop after one HTTP response, framed
+	lines          int  // stop after this many lines (a protocol of lines, below HTTP)
 }
 
 // send dials hostport, writes each piece as its own segment, and reads the
@@ -224,8 +236,6 @@ type sendOptions struct {
 // the exchange.
 func send(hostport string, pieces [][]byte, opt sendOptions) *exchange {
 	ex := &exchange{via: "send", hostport: hostport, pieces: pieces, timeout: opt.timeout}
-	host, port, _ := net.SplitHostPort(hostport)
-	ex.tryIt = ncCommand(pieces, host, port)
 	conn, err := net.DialTimeout("tcp", hostport, 5*time.Second)
 	if err != nil {
 		ex.end, ex.err = endNoConnection, err
@@ -236,22 +246,158 @@ func send(hostport string, pieces [][]byte, opt sendOptions) *exchange {
 		tc.SetNoDelay(true) // each piece its own segment: no coalescing
 	}
 	start := time.Now()
+	var early []byte // what came back before the last piece was written
+	var end endReason = -1
+	var readErr error
+	sent := 0
 	for i, p := range pieces {
 		if i > 0 {
-			time.Sleep(opt.pause) // pacing the fragments, not waiting for readiness
+			// Pace the fragments, and listen meanwhile: a server that
+			// answers before the request is whole has read it with one
+			// Read, and the transcript should say so.
+			var got []byte
+			got, end, readErr = readFor(conn, opt.pause)
+			if len(got) > 0 && len(early) == 0 {
+				ex.answeredAfter = sent
+			}
+			early = append(early, got...)
+			if end != endTimeout {
+				break // the server closed the connection: read no more
+			}
+			end = -1
 		}
 		if _, err := conn.Write(p); err != nil {
 			break // the server gave up on us; read what it said
 		}
+		sent += len(p)
 	}
 	var done func([]byte) bool
-	if opt.keep {
+	switch {
+	case opt.keep:
 		method := ex.method()
 		done = func(b []byte) bool { return complete(b, method) }
+	case opt.lines > 0:
+		done = func(b []byte) bool { return bytes.Count(b, []byte("\n")) >= opt.lines }
 	}
-	ex.response, ex.end, ex.err = readAll(conn, opt.timeout, done)
+	if end >= 0 {
+		ex.response, ex.end, ex.err = early, end, readErr
+	} else {
+		ex.response, ex.end, ex.err = readAll(conn, early, opt.timeout, done)
+	}
 	ex.elapsed = time.Since(start)
 	return ex
+}
+
+// readFor reads what arrives within d. end is endTimeout when the
+// connection is still open.
+func readFor(conn net.Conn, d time.Duration) ([]byte, endReason, error) {
+	conn.SetReadDeadline(time.Now().Add(d))
+	var data []byte
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := conn.Read(buf)
+		data = append(data, buf[:n]...)
+		switch {
+		case err == nil:
+			continue
+		case errors.Is(err, io.EOF):
+			return data, endEOF, nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return data, endTimeout, nil
+		default:
+			return data, endOf(err), err
+		}
+	}
+}
+
+// earlyAnswer says, when it is so, that the server answered before the
+// first request had fully arrived: the mistake of taking one Read for a
+// whole request. It returns "" otherwise.
+func (ex *exchange) earlyAnswer() string {
+	if ex.answeredAfter <= 0 {
+		return ""
+	}
+	req := ex.request()
+	headEnd := bytes.Index(req, []byte("\r\n\r\n"))
+	switch {
+	case headEnd < 0:
+		return ""
+	case ex.answeredAfter < headEnd+4:
+		return fmt.Sprintf("the server answered after the first %d bytes, before the blank line that ends the head had arrived: one Read is not one request. TCP is a stream; keep reading (and appending) until \"\\r\\n\\r\\n\".", ex.answeredAfter)
+	}
+	r := parseResponse(req) // the same lenient parse reads a request's headers
+	if cl := r.values("Content-Length"); len(cl) == 1 {
+		if n, err := strconv.Atoi(cl[0]); err == nil && ex.answeredAfter < headEnd+4+n {
+			return fmt.Sprintf("the server answered after %d of the body's %d bytes had arrived: one Read may bring only part of a body. Keep reading until Content-Length bytes have come.", ex.answeredAfter-headEnd-4, n)
+		}
+	}
+	return ""
+}
+
+// tryItAt spells out the request as a command a student can run by hand
+// against the server on port: curl where curl sends what matters of the
+// same request (useCurl: the stage speaks HTTP well enough for curl),
+// printf | nc otherwise.
+func (ex *exchange) tryItAt(port string, useCurl bool) string {
+	host, _, _ := net.SplitHostPort(ex.hostport)
+	hostport := net.JoinHostPort(host, port)
+	if ex.via == "client" {
+		return curlCommand("http://"+hostport+ex.req.path, ex.req)
+	}
+	if req, ok := asCurl(ex.pieces); ok && useCurl {
+		return curlCommand("http://"+hostport+req.path, req)
+	}
+	return ncCommand(ex.pieces, host, port)
+}
+
+// asCurl reads a raw request as one curl can send: one piece (curl cannot
+// send a request in fragments), HTTP/1.1, a path of printable ASCII, a
+// Host header, no header twice or empty, and a body only when
+// Content-Length frames all of it. Anything else is a test of what a
+// client like curl would never send, and goes through nc.
+func asCurl(pieces [][]byte) (clientRequest, bool) {
+	var req clientRequest
+	if len(pieces) != 1 {
+		return req, false
+	}
+	head, body, ok := strings.Cut(string(pieces[0]), "\r\n\r\n")
+	if !ok {
+		return req, false
+	}
+	lines := strings.Split(head, "\r\n")
+	m := curlLineRE.FindStringSubmatch(lines[0])
+	if m == nil || m[1] == "CONNECT" || m[1] == "OPTIONS" || m[1] == "TRACE" {
+		return req, false
+	}
+	req.method, req.path = m[1], m[2]
+	seen := map[string]bool{}
+	for _, l := range lines[1:] {
+		name, value, ok := strings.Cut(l, ":")
+		name, value = strings.ToLower(name), strings.TrimSpace(value)
+		if !ok || !isHeaderName(name) || value == "" || seen[name] || strings.ContainsAny(value, "\r\n") ||
+			name == "transfer-encoding" || name == "expect" || name == "content-length" && value != strconv.Itoa(len(body)) {
+			return req, false
+		}
+		seen[name] = true
+		if name != "content-length" {
+			req.headers = append(req.headers, l)
+		}
+	}
+	if !seen["host"] || len(body) > 0 && !seen["content-length"] {
+		return req, false
+	}
+	if len(body) > 0 {
+		req.data = []byte(body)
+	}
+	return req, true
+}
+
+var curlLineRE = regexp.MustCompile(`^([A-Z]+) (/[!-~]*) HTTP/1\.1$`)
+
+func isHeaderName(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", r))
+	}) < 0
 }
 
 // ncCommand spells out a request as a shell command for the transcript.
@@ -270,9 +416,11 @@ func ncCommand(pieces [][]byte, host, port string) string {
 
 // readAll reads until EOF, an error, the timeout, or done says the
 // response is complete.
-func readAll(conn net.Conn, timeout time.Duration, done func([]byte) bool) ([]byte, endReason, error) {
+func readAll(conn net.Conn, data []byte, timeout time.Duration, done func([]byte) bool) ([]byte, endReason, error) {
+	if done != nil && done(data) {
+		return data, endFramed, nil
+	}
 	conn.SetReadDeadline(time.Now().Add(timeout))
-	var data []byte
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := conn.Read(buf)
@@ -359,7 +507,7 @@ func doClient(hostport string, req clientRequest) *exchange {
 	const timeout = 10 * time.Second
 	ex := &exchange{via: "client", hostport: hostport, timeout: timeout, end: endClient}
 	url := "http://" + hostport + req.path
-	ex.tryIt = curlCommand(url, req)
+	ex.req = req
 
 	var rec *recordingConn
 	tr := &http.Transport{
@@ -424,6 +572,12 @@ func doClient(hostport string, req clientRequest) *exchange {
 // curlCommand spells out a client request as a curl command line.
 func curlCommand(url string, req clientRequest) string {
 	args := []string{"curl", "-v"}
+	if strings.Contains(url, "/.") {
+		args = append(args, "--path-as-is") // curl would remove the dot segments itself
+	}
+	if strings.ContainsAny(url, "[]{}") {
+		args = append(args, "-g") // no curl globbing
+	}
 	switch {
 	case req.method == "HEAD":
 		args = append(args, "-I")

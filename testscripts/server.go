@@ -79,20 +79,27 @@ func (c *console) waitFor(timeout time.Duration, stop <-chan struct{}, ok func(a
 // A server is one run of a stage binary.
 type server struct {
 	cmd     *exec.Cmd
-	args    []string // as given to serve, for "try it"
+	args    []string // as given to serve (with -serve MODE), for "try it"
+	env     []string // NAME=VALUE words given to serve
 	console *console
 	exited  chan struct{} // closed when the process has exited
 	waitErr error         // set before exited is closed
 	cancel  context.CancelFunc
 }
 
-func startServer(bin string, extraEnv []string, dir string, args []string) (*server, error) {
+// startServer starts prog with args (flags, then the port) and extra
+// environment. A built binary runs in workDir (the script's folder); a
+// -cmd command runs in its own folder.
+func startServer(prog *program, extraEnv []string, workDir string, args []string) (*server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	argv := append(append([]string{"-bind", "127.0.0.1"}, args...), "0")
-	cmd := exec.CommandContext(ctx, bin, argv...)
-	cmd.Dir = dir
-	cmd.Env = append(append(os.Environ(), "NO_COLOR=1"), extraEnv...)
-	s := &server{cmd: cmd, args: args, console: newConsole(), exited: make(chan struct{}), cancel: cancel}
+	argv := prog.command(args)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Dir = workDir
+	if prog.argv != nil {
+		cmd.Dir = prog.dir
+	}
+	cmd.Env = append(append(append(os.Environ(), "NO_COLOR=1", "PYTHONUNBUFFERED=1"), prog.env...), extraEnv...)
+	s := &server{cmd: cmd, console: newConsole(), exited: make(chan struct{}), cancel: cancel}
 	cmd.Stdout = consoleWriter{s.console, &s.console.stdout}
 	cmd.Stderr = consoleWriter{s.console, &s.console.stderr}
 	// A server that hands its stdout to a child (a CGI script) could keep
@@ -173,17 +180,25 @@ func (s *server) consoleTail(n int) []string {
 	return lines
 }
 
-// readyRE matches the line every stage prints once it is listening.
-var readyRE = regexp.MustCompile(`(?m)^Serving HTTP on (\S+) port (\d+) \(http://[^)]*/\) \.\.\.\r?\n`)
+// readyRE matches the line every server prints once it is listening:
+// "Serving HTTP on ADDR port N (http://ADDR:N/) ...", or for stage 1's
+// exercises, which do not speak HTTP, "Serving TCP on ADDR port N ...".
+var readyRE = regexp.MustCompile(`(?m)^Serving (?:HTTP on (\S+) port (\d+) \(http://[^)]*/\)|TCP on (\S+) port (\d+)) \.\.\.\r?\n`)
 
-const readyPrefix = "Serving HTTP on "
+const readyPrefix = "Serving "
 
-// ready reports whether stdout holds the complete ready line; port is the
-// port it names ("" if the line is there but does not parse).
-func ready(stdout string) (port string, found bool) {
+// ready reports whether stdout holds the complete ready line; addr and port
+// are what it names (port "" if the line is there but does not parse).
+func ready(stdout string) (addr, port string, found bool) {
 	if m := readyRE.FindStringSubmatch(stdout); m != nil {
-		return m[2], true
+		if m[2] != "" {
+			return m[1], m[2], true
+		}
+		return m[3], m[4], true
 	}
-	i := strings.Index(stdout, readyPrefix)
-	return "", i >= 0 && strings.Contains(stdout[i:], "\n")
+	i := strings.Index(stdout, readyPrefix+"HTTP on ")
+	if i < 0 {
+		i = strings.Index(stdout, readyPrefix+"TCP on ")
+	}
+	return "", "", i >= 0 && strings.Contains(stdout[i:], "\n")
 }

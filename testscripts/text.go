@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // unescape turns a script argument into bytes. Scripts cannot hold raw CR or
@@ -218,13 +219,75 @@ func describeDiff(what string, want, got []byte) []string {
 
 // lastLines returns the last n lines of s.
 func lastLines(s string, n int) []string {
-	s = strings.TrimRight(s, "\n")
+	s = strings.TrimRight(s, "\r\n")
 	if s == "" {
 		return nil
 	}
-	lines := strings.Split(s, "\n")
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = printable(l)
+	}
 	if len(lines) > n {
 		lines = append([]string{fmt.Sprintf("… (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
 	}
 	return lines
+}
+
+// quoteLine quotes one line a server printed, for a transcript.
+func quoteLine(s string) string { return strconv.Quote(clip(s, 200)) }
+
+// printable shows s with every control byte (but tab) and every byte that
+// is not UTF-8 as an escape, so that nothing a server or a script sends
+// can move the cursor or clear the student's terminal: "\x1b[2J" stays
+// visible as text.
+func printable(s string) string {
+	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f || r == utf8.RuneError }) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && n <= 1, r < 0x20 && r != '\t', r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// isBinary reports whether b looks like binary data (an image) rather
+// than text: a NUL byte, or bytes that are not UTF-8, in its first 512.
+func isBinary(b []byte) bool {
+	b = b[:min(len(b), 512)]
+	if bytes.IndexByte(b, 0) >= 0 {
+		return true
+	}
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		if r == utf8.RuneError && n <= 1 && len(b) >= utf8.UTFMax {
+			return true
+		}
+		b = b[n:]
+	}
+	return false
+}
+
+// escapeControls writes the control bytes of b but CR, LF and tab as
+// \xNN, so that a response logged with -v cannot drive the terminal.
+func escapeControls(b []byte) []byte {
+	if bytes.IndexFunc(b, func(r rune) bool { return r < 0x20 && r != '\r' && r != '\n' && r != '\t' || r == 0x7f }) < 0 {
+		return b
+	}
+	var out []byte
+	for _, c := range b {
+		if c < 0x20 && c != '\r' && c != '\n' && c != '\t' || c == 0x7f {
+			out = fmt.Appendf(out, `\x%02x`, c)
+		} else {
+			out = append(out, c)
+		}
+	}
+	return out
 }
