@@ -36,6 +36,15 @@ var foods = map[string]string{
 	"Salad": "Sweetgreen",
 }
 
+// crash is a handler with a bug: it panics. main adds it, at
+// /debug/panic, only when WORKBOOK_PANIC_ROUTE=1, so that a test can show
+// that the server survives it.
+func crash(w *response, req *request) {
+	var pages map[string]string
+	pages[req.target] = "oops" // assignment to a nil map: a panic
+	writeResponse(w, 200, "text/plain; charset=utf-8", []byte(pages[req.target]))
+}
+
 // theTime answers /the_time with the time on the server's clock.
 func (a app) theTime(w *response, req *request) {
 	now := time.Now().Format("Monday 2 January 2006, 15:04:05 MST")
@@ -95,13 +104,4 @@ func formValues(req *request) (url.Values, error) {
 		return url.ParseQuery(string(req.body))
 	}
 	return url.ParseQuery(req.query)
-}
-
-// crash is a handler with a bug: it panics. main adds it, at
-// /debug/panic, only when WORKBOOK_PANIC_ROUTE=1, so that a test can show
-// that the server survives it.
-func crash(w *response, req *request) {
-	var pages map[string]string
-	pages[req.target] = "oops" // assignment to a nil map: a panic
-	writeResponse(w, 200, "text/plain; charset=utf-8", []byte(pages[req.target]))
 }
