@@ -242,7 +242,7 @@ func testDiscover(t *testing.T) {
 	}
 	want := "stage2_b:false: stage10_last:true:stage10_last stage10_last/ex:true:stage10_last/ex " +
 		"final/01-one:true:final/01-one final/02-two:true:final/02-two " +
-		"final-eventloop:true:final/01-one,final/02-two final-sequential:true:final/01-one,final/02-two"
+		"final-eventloop:true:final/01-one,final/02-two final-poll:true:final/01-one,final/02-two final-sequential:true:final/01-one,final/02-two"
 	if strings.Join(got, " ") != want {
 		t.Errorf("reference suites =\n%s\nwant\n%s", strings.Join(got, " "), want)
 	}
