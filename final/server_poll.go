@@ -23,6 +23,9 @@ type pollSet struct {
 	ready   []int
 }
 
+// pollEvents says what to ask poll for, for each interest.
+var pollEvents = [...]int16{toRead: unix.POLLIN, toWrite: unix.POLLOUT}
+
 func newPollSet() (poller, error) {
 	return &pollSet{watched: map[int]interest{}}, nil
 }
@@ -38,14 +41,10 @@ func (p *pollSet) watch(fd int, was, want interest) error {
 
 func (p *pollSet) wait(timeout int) ([]int, error) {
 	p.fds = p.fds[:0]
-	for fd, want := range p.watched {
-		events := int16(unix.POLLIN)
-		if want == toWrite {
-			events = unix.POLLOUT
-		}
-		p.fds = append(p.fds, unix.PollFd{Fd: int32(fd), Events: events})
+	for fd, want := range p.watched { // every descriptor, every time
+		p.fds = append(p.fds, unix.PollFd{Fd: int32(fd), Events: pollEvents[want]})
 	}
-	_, err := unix.Poll(p.fds, timeout)
+	_, err := unix.Poll(p.fds, timeout) // the kernel looks at each, marks the ready ones
 	p.ready = p.ready[:0]
 	for _, f := range p.fds {
 		// Revents also says POLLHUP or POLLERR, asked for or not: the
