@@ -51,10 +51,11 @@ const smallFile = 16 << 10
 // docRoot serves a folder, the document root: its files, a page listing
 // each of its folders, and the programs in its cgi-bin folder.
 type docRoot struct {
-	root     *os.Root   // os.Root opens files only inside the folder
-	pages    pages      // for the listings
-	cgi      *cgiRunner // nil: CGI is off (-cgi=false)
-	listings listingCache
+	root  *os.Root   // os.Root opens files only inside the folder
+	pages pages      // for the listings
+	cgi   *cgiRunner // nil: CGI is off (-cgi=false)
+
+	listings listingCache // the one thing that changes as it serves
 }
 
 // serveHTTP answers a request for a path of the document root.
