@@ -66,6 +66,15 @@ func checkStatus(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	if got := r.code; got != want {
 		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(ex, want, got, c.stage)), nil
 	}
+	// Clients go by the number, but a person reads the words: a phrase
+	// that belongs to another code ("404 OK") is a copy-paste slip.
+	_, reason, _ := strings.Cut(strings.TrimPrefix(r.statusLine, "HTTP/1.1 "), " ")
+	for code, phrase := range reasonPhrases {
+		if code != want && strings.EqualFold(reason, phrase) && !strings.EqualFold(reason, reasonPhrase(want)) {
+			return fail(should, fmt.Sprintf("expected the status line %q, got %q: %q is the reason phrase of %d", fmt.Sprintf("HTTP/1.1 %d %s", want, reasonPhrase(want)), r.statusLine, reason, code)).
+				hint("each code has its own reason phrase (RFC 9110 §15): take it from one table, keyed by the code, for every response."), nil
+		}
+	}
 	return nil, nil
 }
 
