@@ -158,6 +158,19 @@ func answerFunc(stage int) string {
 	return "serve()"
 }
 
+// refuseFunc names where the reference stages refuse a bad request: a
+// request line that does not parse in handle(), from stage 5 a path in
+// serve() too.
+func refuseFunc(stage int) string {
+	switch {
+	case stage <= 4:
+		return "handle()"
+	case stage >= 9:
+		return "the server"
+	}
+	return "handle() or serve()"
+}
+
 // statusHint suggests where to look when the status code is wrong, from
 // the two codes and what the grader sent: a hint names the mistake that
 // this request and this answer point to, and claims no more than that.
@@ -190,13 +203,13 @@ func statusHint(ex *exchange, want, got, stage int) string {
 	case want == 404 && got == 200:
 		return fmt.Sprintf("%s served something for a path that should find nothing: print the name it opens for this path, and check that it is a regular file inside -dir (not a folder, not through a symlink that leads out).", fn)
 	case got == 400 && want != 400:
-		return fmt.Sprintf("this request is well-formed, yet the server called it a bad request: which check in %s refused it? Try the command above.", cond(stage <= 4, "handle()", fn))
+		return fmt.Sprintf("this request is well-formed, yet the server called it a bad request: which check in %s refused it? Try the command above.", refuseFunc(stage))
 	case got == 404 && want < 400:
 		return notFoundHint(target, stage)
 	case want == 404:
 		return "a path with no file behind it should answer 404 Not Found."
 	case want == 400:
-		return fmt.Sprintf("this request should be refused with 400 Bad Request: find where %s decides what it accepts, and follow this request through it.", fn)
+		return fmt.Sprintf("this request should be refused with 400 Bad Request: find where %s decides what it accepts, and follow this request through it.", refuseFunc(stage))
 	case got == 200 && want >= 400:
 		return fmt.Sprintf("does %s look at the request at all (method, path, version), or answer every request the same?", fn)
 	case want >= 300 && want < 400:
