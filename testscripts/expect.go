@@ -482,8 +482,10 @@ func dateHint(date string, now time.Time) string {
 	off := t.Sub(now)
 	zone := off.Round(15 * time.Minute)
 	if zone != 0 && (off-zone).Abs() < time.Minute {
+		h, m := int(zone.Abs().Hours()), int(zone.Abs().Minutes())%60
+		by := strings.TrimSpace(cond(h > 0, fmt.Sprintf("%d h ", h), "") + cond(m > 0, fmt.Sprintf("%d min", m), ""))
 		return fmt.Sprintf("Date is %s %s the grader's clock: that is a time zone's offset, so the time was formatted in local time and labelled GMT. Call UTC() before Format.",
-			strings.TrimSuffix(strings.TrimSuffix(zone.Abs().String(), "0s"), "0m"), cond(zone > 0, "ahead of", "behind"))
+			by, cond(zone > 0, "ahead of", "behind"))
 	}
 	return layout
 }

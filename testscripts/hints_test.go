@@ -136,8 +136,9 @@ func testWellformedHints(t *testing.T) {
 		name, req, raw string
 		says           []string
 	}{
-		{"local time ahead", "GET / HTTP/1.1\r\n\r\n", head(gmt(time.Hour), "2") + "ok", []string{"Date is 1h ahead of the grader's clock", "UTC() before Format"}},
-		{"local time behind", "GET / HTTP/1.1\r\n\r\n", head(gmt(-5*time.Hour-45*time.Minute), "2") + "ok", []string{"Date is 5h45m behind"}},
+		{"local time ahead", "GET / HTTP/1.1\r\n\r\n", head(gmt(time.Hour), "2") + "ok", []string{"Date is 1 h ahead of the grader's clock", "UTC() before Format"}},
+		{"local time behind", "GET / HTTP/1.1\r\n\r\n", head(gmt(-5*time.Hour-45*time.Minute), "2") + "ok", []string{"Date is 5 h 45 min behind"}},
+		{"half an hour", "GET / HTTP/1.1\r\n\r\n", head(gmt(30*time.Minute), "2") + "ok", []string{"Date is 30 min ahead of"}},
 		{"a slow clock", "GET / HTTP/1.1\r\n\r\n", head(gmt(-7*time.Minute), "2") + "ok", []string{`time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")`}},
 		{"zone UTC", "GET / HTTP/1.1\r\n\r\n", head(strings.Replace(gmt(0), "GMT", "UTC", 1), "2") + "ok", []string{"the zone is written GMT", "time.RFC1123"}},
 		{"length in characters", "GET /hello/caf%C3%A9 HTTP/1.1\r\n\r\n", head(gmt(0), "5") + "café\n", []string{"Content-Length 5 is the number of characters; the body has 6 bytes"}},
