@@ -217,5 +217,9 @@
 // TestHarness runs testdata/selftest/*.txtar against fake servers, good and
 // broken, in-process (the `fake MODE` command, self-test only) or as this
 // test binary started as a stage. A self-test script with a want-failure
-// file must fail, and its output must contain every line of that file.
+// file must fail, and its output must contain every line of that file; one
+// with a stage file (stage4_404, say) is graded as that stage, for the
+// functions its hints name. `fake raw` answers each request with the
+// bytes of the file its X-Raw header names, for a self-test that needs a
+// response of its own.
 package testscripts
