@@ -186,7 +186,12 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if !slices.Contains(args, "-bind") {
 		argv = append([]string{"-bind", "127.0.0.1"}, args...)
 	}
-	srv, err := startServer(prog, env, ts.MkAbs("."), append(slices.Clone(argv), "0"))
+	// The port is 0 (any free one), but for ! serve when the script gives
+	// one: ! serve not-a-port must reach the server's check of its port.
+	if !neg || !endsWithPort(args) {
+		argv = append(slices.Clone(argv), "0")
+	}
+	srv, err := startServer(prog, env, ts.MkAbs("."), argv)
 	if err != nil {
 		ts.Fatalf("serve: cannot start %s: %v", strings.Join(prog.command(nil), " "), err)
 	}
@@ -198,6 +203,16 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	addr, port := waitReady(srv)
+	if port == "8000" {
+		// Asked for 0, the kernel picks from its ephemeral range, which
+		// holds no 8000 on Linux, macOS or Windows: a port of its own.
+		tr := st.transcript(ts, "the server", "listen on the port it is given")
+		tr.tryIt = st.tryServer(ts, "0")
+		tr.lines = []string{"it was started with port 0 (any free port) and says it listens on 8000"}
+		tr.hints = []string{"take the port from the command line (the last argument), and print the one the kernel picked (from ln.Addr(), not the 0 that was asked for): a port written into the code collides as soon as two servers run."}
+		tr.console = srv.consoleTail(5)
+		st.fatal(ts, tr)
+	}
 	if port != "" && port != "0" {
 		hp := net.JoinHostPort(addr, port)
 		ts.Setenv("PORT", port)
@@ -206,6 +221,13 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	st.fatal(ts, st.notReadyTranscript(ts, port))
+}
+
+// endsWithPort reports whether serve's arguments end with a port of the
+// script's own: a last word that is not a flag, nor a flag's value.
+func endsWithPort(args []string) bool {
+	n := len(args)
+	return n > 0 && !strings.HasPrefix(args[n-1], "-") && (n == 1 || !strings.HasPrefix(args[n-2], "-"))
 }
 
 // waitReady waits up to 30 s for the ready line and returns the address
@@ -687,11 +709,15 @@ func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 // hint TEXT: from here on, a failure of this script also says TEXT.
 func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "hint")
-	if len(args) != 1 {
-		ts.Fatalf("usage: hint TEXT (one argument: quote it)")
-	}
 	st := state(ts)
-	st.hints = append(st.hints, args[0])
+	switch {
+	case len(args) == 0:
+		st.hints = nil // the checks that follow are about something else
+	case len(args) == 1:
+		st.hints = append(st.hints, args[0])
+	default:
+		ts.Fatalf("usage: hint [TEXT] (one argument: quote it; none ends the hints so far)")
+	}
 }
 
 // mkfile [-size N[KiB|MiB]] PATH [CONTENT]: write a file, parents too.

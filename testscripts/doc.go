@@ -187,11 +187,12 @@
 // clock, or from GRADER_SEED when set; the seed is in every transcript, so
 // GRADER_SEED=12345 go test ... replays a failure exactly.
 //
-//	hint TEXT
+//	hint [TEXT]
 //
 // From here on, a failure of this script also prints "hint: TEXT", before
 // the grader's own hints: what this script's check is about, which the
-// grader's general hint cannot know.
+// grader's general hint cannot know. hint without TEXT ends the script's
+// hints so far, before checks that are about something else.
 //
 //	mkfile [-size N[KiB|MiB]] PATH [CONTENT]
 //
