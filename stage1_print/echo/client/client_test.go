@@ -66,6 +66,12 @@ func TestClient(t *testing.T) {
 		contains(t, errOut, "trying [::1]:"+port+" ... connected\n")
 	})
 
+	t.Run("a line too long: the server hangs up, the client says so", func(t *testing.T) {
+		port := serve(t, server, "127.0.0.1")
+		_, errOut := run(t, client, strings.Repeat("x", 100000)+"\n", 1, "-host", "127.0.0.1", "-port", port)
+		contains(t, errOut, "connected\n", "the connection broke: ")
+	})
+
 	t.Run("nobody listening", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {

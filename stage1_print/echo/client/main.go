@@ -57,12 +57,10 @@ func main() {
 	defer conn.Close()
 
 	// Print what comes back, as it comes, until the server closes.
-	done := make(chan struct{})
+	done := make(chan error, 1)
 	go func() {
-		if _, err := io.Copy(os.Stdout, conn); err != nil {
-			fmt.Fprintln(os.Stderr, err) // reset: the server hung up on us
-		}
-		close(done)
+		_, err := io.Copy(os.Stdout, conn)
+		done <- err
 	}()
 
 	if flag.NArg() > 0 {
@@ -76,5 +74,9 @@ func main() {
 	// The server reads EOF once it has read our last line, and hangs up
 	// after answering it; we keep reading until then.
 	conn.(*net.TCPConn).CloseWrite()
-	<-done
+	if err := <-done; err != nil {
+		// A reset: the server hung up with bytes of ours still unread.
+		fmt.Fprintln(os.Stderr, "the connection broke:", err)
+		os.Exit(1)
+	}
 }
