@@ -685,23 +685,31 @@ func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// random NAME [LEN]: set NAME to LEN random lowercase hex digits.
+// random [-decimal] NAME [LEN]: set NAME to LEN random lowercase hex
+// digits, or with -decimal to a number of LEN decimal digits.
 func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "random")
+	fs := flag.NewFlagSet("random", flag.ContinueOnError)
+	decimal := fs.Bool("decimal", false, "")
+	args = flags(ts, fs, "random [-decimal] NAME [LEN]", args, 1, 2)
 	n := 8
 	if len(args) == 2 {
 		var err error
 		if n, err = strconv.Atoi(args[1]); err != nil || n < 1 || n > 1<<20 {
 			ts.Fatalf("random: LEN must be 1 to 1048576, not %q", args[1])
 		}
-	} else if len(args) != 1 {
-		ts.Fatalf("usage: random NAME [LEN]")
 	}
 	st := state(ts)
-	const hex = "0123456789abcdef"
+	digits := "0123456789abcdef"
+	if *decimal {
+		digits = "0123456789"
+	}
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = hex[st.rng.IntN(len(hex))]
+		b[i] = digits[st.rng.IntN(len(digits))]
+	}
+	if *decimal && b[0] == '0' {
+		b[0] = '1' + byte(st.rng.IntN(9)) // a number as written: no leading zero
 	}
 	ts.Setenv(args[0], string(b))
 }

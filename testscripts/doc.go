@@ -180,12 +180,15 @@
 //
 // # Helpers
 //
-//	random NAME [LEN]
+//	random [-decimal] NAME [LEN]
 //
 // Sets NAME to LEN (default 8) random lowercase hex digits, so that a path
-// or a body cannot be hard-coded. Each script has its own seed, from the
-// clock, or from GRADER_SEED when set; the seed is in every transcript, so
-// GRADER_SEED=12345 go test ... replays a failure exactly.
+// or a body cannot be hard-coded. With -decimal, NAME is a number of LEN
+// decimal digits, the first not 0: for a server that computes (stage 1's
+// sum exercise), or one that changes letters but not digits. Each script
+// has its own seed, from the clock, or from GRADER_SEED when set; the seed
+// is in every transcript, so GRADER_SEED=12345 go test ... replays a
+// failure exactly.
 //
 //	hint [TEXT]
 //
