@@ -101,14 +101,18 @@ func (st *scriptState) fatal(ts *testscript.TestScript, tr *transcript) {
 
 // failExchange ends the script with a transcript of ex and the failure.
 func (st *scriptState) failExchange(ts *testscript.TestScript, ex *exchange, f *failure) {
-	tr := st.transcript(ts, ex.subject(), f.should)
+	subject := ex.subject()
+	if st.suite.lines {
+		subject = ex.linesSubject()
+	}
+	tr := st.transcript(ts, subject, f.should)
 	tr.ex, tr.lines = ex, f.lines
 	if st.srv != nil {
 		tr.tryIt = st.tryServer(ts, "8000") + "   # then, in a second terminal:\n" + ex.tryItAt("8000", st.speaksHTTP())
 	} else {
 		tr.tryIt = ex.tryItAt(ex.port(), st.speaksHTTP())
 	}
-	sock := socketHints(ex, stageNumber(st.suite.stage))
+	sock := socketHints(ex, stageNumber(st.suite.stage), st.suite.lines)
 	if early := ex.earlyAnswer(); early != "" {
 		sock = append([]string{early}, sock...) // the cause of what follows
 	}
@@ -258,10 +262,14 @@ func waitReady(srv *server) (addr, port string) {
 // notReadyTranscript explains why the server never printed its ready line.
 func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string) *transcript {
 	srv := st.srv
-	tr := st.transcript(ts, "the server", `start and print "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."`)
+	readyLine := "Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ..."
+	if st.suite.lines {
+		readyLine = "Serving TCP on 127.0.0.1 port 8000 ..."
+	}
+	tr := st.transcript(ts, "the server", "start and print "+strconv.Quote(strings.ReplaceAll(readyLine, "8000", "N")))
 	tr.tryIt = st.tryServer(ts, "8000")
 	_, stdout, stderr := srv.console.text()
-	const format = "the line must read exactly `Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ...` (with the real port) and end with a newline."
+	format := "the line must read exactly `" + readyLine + "` (with the real port) and end with a newline."
 	first, _, _ := strings.Cut(stdout, "\n")
 	switch {
 	case port == "0":
@@ -272,7 +280,7 @@ func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string
 		tr.hints = []string{format}
 	case srv.running() && strings.Contains(stderr, readyPrefix):
 		srv.kill()
-		tr.lines = []string{`the "Serving HTTP on" line went to stderr, not stdout`}
+		tr.lines = []string{`the "Serving ..." line went to stderr, not stdout`}
 		tr.hints = []string{"print it to stdout (fmt.Printf, not log.Printf; print(), not print(..., file=sys.stderr))."}
 	case srv.running() && strings.Contains(stdout, "\n"):
 		srv.kill()
@@ -280,10 +288,10 @@ func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string
 		tr.hints = []string{"the first line on stdout must be the ready line, printed once net.Listen has succeeded; " + format}
 	case srv.running():
 		srv.kill()
-		tr.lines = []string{`no "Serving HTTP on" line within 30s`}
+		tr.lines = []string{`no "Serving ..." line within 30s`}
 		tr.hints = []string{"print the line once net.Listen has succeeded, before the accept loop, and flush it (a pipe is not a terminal: Python needs flush=True); " + format}
 	default:
-		tr.lines = []string{fmt.Sprintf(`it exited (%s) before printing the "Serving HTTP on" line`, srv.status())}
+		tr.lines = []string{fmt.Sprintf(`it exited (%s) before printing the "Serving ..." line`, srv.status())}
 		switch {
 		case strings.Contains(stderr, "flag provided but not defined"):
 			tr.hints = []string{"the server does not know one of these flags: does main define it (flag.String, flag.Int)?"}
@@ -452,7 +460,7 @@ func cmdStopServer(ts *testscript.TestScript, neg bool, args []string) {
 			return
 		case code < 0:
 			tr.lines = []string{fmt.Sprintf("expected exit status 0, but the signal ended it (%s)", srv.status())}
-			tr.hints = []string{`catch os.Interrupt and syscall.SIGTERM with signal.Notify, and exit with status 0. Call signal.Notify before printing the "Serving HTTP on" line: a Ctrl-C that comes right after that line must be caught too.`}
+			tr.hints = []string{`catch os.Interrupt and syscall.SIGTERM with signal.Notify, and exit with status 0. Call signal.Notify before printing the "Serving ..." line: a Ctrl-C that comes right after that line must be caught too.`}
 		default:
 			tr.lines = []string{fmt.Sprintf("expected exit status 0, got %s", srv.status())}
 			tr.hints = []string{"when the listener is closed on purpose, Accept fails with net.ErrClosed: stop quietly (errors.Is(err, net.ErrClosed)), don't log.Fatal."}

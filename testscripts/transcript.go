@@ -102,7 +102,7 @@ const (
 
 // socketHints explains how an exchange ended when that alone is
 // suspicious. stage is the stage's number, for the function a hint names.
-func socketHints(ex *exchange, stage int) []string {
+func socketHints(ex *exchange, stage int, lines bool) []string {
 	switch {
 	case ex.end == endNoConnection && isRefused(ex.err):
 		return []string{hintRefused}
@@ -110,6 +110,8 @@ func socketHints(ex *exchange, stage int) []string {
 		return []string{hintReset}
 	case ex.end == endEOF && len(ex.response) == 0:
 		return []string{fmt.Sprintf("the server closed the connection without answering: does %s write anything before closing? did it panic? Its console is below.", connFunc(stage))}
+	case ex.end == endTimeout && len(ex.response) == 0 && lines:
+		return []string{"still waiting for bytes when the grader gave up: does the server answer each line as soon as its \"\\n\" has come? Read a line at a time (ReadString('\\n'), readline()), not until EOF: the client keeps the connection open for more."}
 	case ex.end == endTimeout && len(ex.response) == 0:
 		return []string{silentHint(ex.request())}
 	}
