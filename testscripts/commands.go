@@ -101,14 +101,18 @@ func (st *scriptState) fatal(ts *testscript.TestScript, tr *transcript) {
 
 // failExchange ends the script with a transcript of ex and the failure.
 func (st *scriptState) failExchange(ts *testscript.TestScript, ex *exchange, f *failure) {
-	tr := st.transcript(ts, ex.subject(), f.should)
+	subject := ex.subject()
+	if st.suite.lines {
+		subject = ex.linesSubject()
+	}
+	tr := st.transcript(ts, subject, f.should)
 	tr.ex, tr.lines = ex, f.lines
 	if st.srv != nil {
 		tr.tryIt = st.tryServer(ts, "8000") + "   # then, in a second terminal:\n" + ex.tryItAt("8000", st.speaksHTTP())
 	} else {
 		tr.tryIt = ex.tryItAt(ex.port(), st.speaksHTTP())
 	}
-	sock := socketHints(ex, stageNumber(st.suite.stage))
+	sock := socketHints(ex, stageNumber(st.suite.stage), st.suite.lines)
 	if early := ex.earlyAnswer(); early != "" {
 		sock = append([]string{early}, sock...) // the cause of what follows
 	}
@@ -186,7 +190,12 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if !slices.Contains(args, "-bind") {
 		argv = append([]string{"-bind", "127.0.0.1"}, args...)
 	}
-	srv, err := startServer(prog, env, ts.MkAbs("."), append(slices.Clone(argv), "0"))
+	// The port is 0 (any free one), but for ! serve when the script gives
+	// one: ! serve not-a-port must reach the server's check of its port.
+	if !neg || !endsWithPort(args) {
+		argv = append(slices.Clone(argv), "0")
+	}
+	srv, err := startServer(prog, env, ts.MkAbs("."), argv)
 	if err != nil {
 		ts.Fatalf("serve: cannot start %s: %v", strings.Join(prog.command(nil), " "), err)
 	}
@@ -198,6 +207,16 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	addr, port := waitReady(srv)
+	if port == "8000" {
+		// Asked for 0, the kernel picks from its ephemeral range, which
+		// holds no 8000 on Linux, macOS or Windows: a port of its own.
+		tr := st.transcript(ts, "the server", "listen on the port it is given")
+		tr.tryIt = st.tryServer(ts, "0")
+		tr.lines = []string{"it was started with port 0 (any free port) and says it listens on 8000"}
+		tr.hints = []string{"take the port from the command line (the last argument), and print the one the kernel picked (from ln.Addr(), not the 0 that was asked for): a port written into the code collides as soon as two servers run."}
+		tr.console = srv.consoleTail(5)
+		st.fatal(ts, tr)
+	}
 	if port != "" && port != "0" {
 		hp := net.JoinHostPort(addr, port)
 		ts.Setenv("PORT", port)
@@ -206,6 +225,13 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 		return
 	}
 	st.fatal(ts, st.notReadyTranscript(ts, port))
+}
+
+// endsWithPort reports whether serve's arguments end with a port of the
+// script's own: a last word that is not a flag, nor a flag's value.
+func endsWithPort(args []string) bool {
+	n := len(args)
+	return n > 0 && !strings.HasPrefix(args[n-1], "-") && (n == 1 || !strings.HasPrefix(args[n-2], "-"))
 }
 
 // waitReady waits up to 30 s for the ready line and returns the address
@@ -236,10 +262,14 @@ func waitReady(srv *server) (addr, port string) {
 // notReadyTranscript explains why the server never printed its ready line.
 func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string) *transcript {
 	srv := st.srv
-	tr := st.transcript(ts, "the server", `start and print "Serving HTTP on 127.0.0.1 port N (http://127.0.0.1:N/) ..."`)
+	readyLine := "Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ..."
+	if st.suite.lines {
+		readyLine = "Serving TCP on 127.0.0.1 port 8000 ..."
+	}
+	tr := st.transcript(ts, "the server", "start and print "+strconv.Quote(strings.ReplaceAll(readyLine, "8000", "N")))
 	tr.tryIt = st.tryServer(ts, "8000")
 	_, stdout, stderr := srv.console.text()
-	const format = "the line must read exactly `Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ...` (with the real port) and end with a newline."
+	format := "the line must read exactly `" + readyLine + "` (with the real port) and end with a newline."
 	first, _, _ := strings.Cut(stdout, "\n")
 	switch {
 	case port == "0":
@@ -250,7 +280,7 @@ func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string
 		tr.hints = []string{format}
 	case srv.running() && strings.Contains(stderr, readyPrefix):
 		srv.kill()
-		tr.lines = []string{`the "Serving HTTP on" line went to stderr, not stdout`}
+		tr.lines = []string{`the "Serving ..." line went to stderr, not stdout`}
 		tr.hints = []string{"print it to stdout (fmt.Printf, not log.Printf; print(), not print(..., file=sys.stderr))."}
 	case srv.running() && strings.Contains(stdout, "\n"):
 		srv.kill()
@@ -258,10 +288,10 @@ func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string
 		tr.hints = []string{"the first line on stdout must be the ready line, printed once net.Listen has succeeded; " + format}
 	case srv.running():
 		srv.kill()
-		tr.lines = []string{`no "Serving HTTP on" line within 30s`}
+		tr.lines = []string{`no "Serving ..." line within 30s`}
 		tr.hints = []string{"print the line once net.Listen has succeeded, before the accept loop, and flush it (a pipe is not a terminal: Python needs flush=True); " + format}
 	default:
-		tr.lines = []string{fmt.Sprintf(`it exited (%s) before printing the "Serving HTTP on" line`, srv.status())}
+		tr.lines = []string{fmt.Sprintf(`it exited (%s) before printing the "Serving ..." line`, srv.status())}
 		switch {
 		case strings.Contains(stderr, "flag provided but not defined"):
 			tr.hints = []string{"the server does not know one of these flags: does main define it (flag.String, flag.Int)?"}
@@ -430,7 +460,7 @@ func cmdStopServer(ts *testscript.TestScript, neg bool, args []string) {
 			return
 		case code < 0:
 			tr.lines = []string{fmt.Sprintf("expected exit status 0, but the signal ended it (%s)", srv.status())}
-			tr.hints = []string{`catch os.Interrupt and syscall.SIGTERM with signal.Notify, and exit with status 0. Call signal.Notify before printing the "Serving HTTP on" line: a Ctrl-C that comes right after that line must be caught too.`}
+			tr.hints = []string{`catch os.Interrupt and syscall.SIGTERM with signal.Notify, and exit with status 0. Call signal.Notify before printing the "Serving ..." line: a Ctrl-C that comes right after that line must be caught too.`}
 		default:
 			tr.lines = []string{fmt.Sprintf("expected exit status 0, got %s", srv.status())}
 			tr.hints = []string{"when the listener is closed on purpose, Accept fails with net.ErrClosed: stop quietly (errors.Is(err, net.ErrClosed)), don't log.Fatal."}
@@ -663,23 +693,31 @@ func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// random NAME [LEN]: set NAME to LEN random lowercase hex digits.
+// random [-decimal] NAME [LEN]: set NAME to LEN random lowercase hex
+// digits, or with -decimal to a number of LEN decimal digits.
 func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "random")
+	fs := flag.NewFlagSet("random", flag.ContinueOnError)
+	decimal := fs.Bool("decimal", false, "")
+	args = flags(ts, fs, "random [-decimal] NAME [LEN]", args, 1, 2)
 	n := 8
 	if len(args) == 2 {
 		var err error
 		if n, err = strconv.Atoi(args[1]); err != nil || n < 1 || n > 1<<20 {
 			ts.Fatalf("random: LEN must be 1 to 1048576, not %q", args[1])
 		}
-	} else if len(args) != 1 {
-		ts.Fatalf("usage: random NAME [LEN]")
 	}
 	st := state(ts)
-	const hex = "0123456789abcdef"
+	digits := "0123456789abcdef"
+	if *decimal {
+		digits = "0123456789"
+	}
 	b := make([]byte, n)
 	for i := range b {
-		b[i] = hex[st.rng.IntN(len(hex))]
+		b[i] = digits[st.rng.IntN(len(digits))]
+	}
+	if *decimal && b[0] == '0' {
+		b[0] = '1' + byte(st.rng.IntN(9)) // a number as written: no leading zero
 	}
 	ts.Setenv(args[0], string(b))
 }
@@ -687,11 +725,15 @@ func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 // hint TEXT: from here on, a failure of this script also says TEXT.
 func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "hint")
-	if len(args) != 1 {
-		ts.Fatalf("usage: hint TEXT (one argument: quote it)")
-	}
 	st := state(ts)
-	st.hints = append(st.hints, args[0])
+	switch {
+	case len(args) == 0:
+		st.hints = nil // the checks that follow are about something else
+	case len(args) == 1:
+		st.hints = append(st.hints, args[0])
+	default:
+		ts.Fatalf("usage: hint [TEXT] (one argument: quote it; none ends the hints so far)")
+	}
 }
 
 // mkfile [-size N[KiB|MiB]] PATH [CONTENT]: write a file, parents too.

@@ -180,18 +180,22 @@
 //
 // # Helpers
 //
-//	random NAME [LEN]
+//	random [-decimal] NAME [LEN]
 //
 // Sets NAME to LEN (default 8) random lowercase hex digits, so that a path
-// or a body cannot be hard-coded. Each script has its own seed, from the
-// clock, or from GRADER_SEED when set; the seed is in every transcript, so
-// GRADER_SEED=12345 go test ... replays a failure exactly.
+// or a body cannot be hard-coded. With -decimal, NAME is a number of LEN
+// decimal digits, the first not 0: for a server that computes (stage 1's
+// sum exercise), or one that changes letters but not digits. Each script
+// has its own seed, from the clock, or from GRADER_SEED when set; the seed
+// is in every transcript, so GRADER_SEED=12345 go test ... replays a
+// failure exactly.
 //
-//	hint TEXT
+//	hint [TEXT]
 //
 // From here on, a failure of this script also prints "hint: TEXT", before
 // the grader's own hints: what this script's check is about, which the
-// grader's general hint cannot know.
+// grader's general hint cannot know. hint without TEXT ends the script's
+// hints so far, before checks that are about something else.
 //
 //	mkfile [-size N[KiB|MiB]] PATH [CONTENT]
 //
@@ -217,5 +221,9 @@
 // TestHarness runs testdata/selftest/*.txtar against fake servers, good and
 // broken, in-process (the `fake MODE` command, self-test only) or as this
 // test binary started as a stage. A self-test script with a want-failure
-// file must fail, and its output must contain every line of that file.
+// file must fail, and its output must contain every line of that file; one
+// with a stage file (stage4_404, say) is graded as that stage, for the
+// functions its hints name. `fake raw` answers each request with the
+// bytes of the file its X-Raw header names, for a self-test that needs a
+// response of its own.
 package testscripts

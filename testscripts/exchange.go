@@ -81,6 +81,18 @@ func (ex *exchange) subject() string {
 	return fmt.Sprintf("the request %q", clip(line, 60))
 }
 
+// linesSubject names what was sent to a server that speaks in lines.
+func (ex *exchange) linesSubject() string {
+	req := ex.request()
+	switch n := bytes.Count(req, []byte("\n")); {
+	case len(req) == 0:
+		return "a connection with nothing sent"
+	case n > 1:
+		return fmt.Sprintf("the %d lines %s", n, strconv.Quote(clip(string(req), 60)))
+	}
+	return "the line " + strconv.Quote(clip(string(req), 60))
+}
+
 // port is the port the exchange went to.
 func (ex *exchange) port() string {
 	_, port, _ := net.SplitHostPort(ex.hostport)
@@ -339,6 +351,9 @@ func (ex *exchange) earlyAnswer() string {
 // same request (useCurl: the stage speaks HTTP well enough for curl),
 // printf | nc otherwise.
 func (ex *exchange) tryItAt(port string, useCurl bool) string {
+	if n := len(ex.request()); n > 600 {
+		return fmt.Sprintf("(the %d bytes this script sends are too many to type: run the script with -v to see them, and send them from a file: nc 127.0.0.1 %s < request.txt)", n, port)
+	}
 	host, _, _ := net.SplitHostPort(ex.hostport)
 	hostport := net.JoinHostPort(host, port)
 	if ex.via == "client" {

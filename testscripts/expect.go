@@ -8,11 +8,14 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // checkEnv is what a check may need beyond the exchange.
@@ -59,14 +62,42 @@ func checkStatus(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	if _, bad := checkStatusLine(ex.response); bad != nil {
 		return bad.failure(should, ex.response, "the status line is malformed:"), nil
 	}
-	if got := ex.resp().code; got != want {
-		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(want, got, c.stage)), nil
+	r := ex.resp()
+	if got := r.code; got != want {
+		return fail(should, fmt.Sprintf("expected status %d, got %d", want, got)).hint("%s", statusHint(ex, want, got, c.stage)), nil
+	}
+	// Clients go by the number, but a person reads the words: a phrase
+	// that belongs to another code ("404 OK") is a copy-paste slip.
+	_, reason, _ := strings.Cut(strings.TrimPrefix(r.statusLine, "HTTP/1.1 "), " ")
+	for code, phrase := range reasonPhrases {
+		if code != want && strings.EqualFold(reason, phrase) && !strings.EqualFold(reason, reasonPhrase(want)) {
+			return fail(should, fmt.Sprintf("expected the status line %q, got %q: %q is the reason phrase of %d", fmt.Sprintf("HTTP/1.1 %d %s", want, reasonPhrase(want)), r.statusLine, reason, code)).
+				hint("each code has its own reason phrase (RFC 9110 §15): take it from one table, keyed by the code, for every response."), nil
+		}
 	}
 	return nil, nil
 }
 
 // missingHeader is the failure for a header that is not there at all.
 func missingHeader(should string, ex *exchange, name string) *failure {
+	f := missingHeaderOnly(should, ex, name)
+	if h := headerHints[strings.ToLower(name)]; h != "" {
+		f.hint("%s", h)
+	}
+	return f
+}
+
+// headerHints say what a header is for, when it is missing.
+var headerHints = map[string]string{
+	"allow":          "a 405 response lists the methods that would work in an Allow header, such as \"Allow: GET\" (RFC 9110 §15.5.6).",
+	"date":           `Date is the time of the response, in IMF-fixdate and GMT: "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 §6.6.1).`,
+	"content-type":   "Content-Type says what the body is, such as \"text/html; charset=utf-8\" (RFC 9110 §8.3).",
+	"content-length": "Content-Length is the body's size in bytes: without it a client cannot tell where the body ends (RFC 9112 §6.2).",
+	"location":       "a redirect says where to go in a Location header (RFC 9110 §10.2.2).",
+}
+
+// missingHeaderOnly is missingHeader without a hint.
+func missingHeaderOnly(should string, ex *exchange, name string) *failure {
 	var names []string
 	for _, h := range ex.resp().headers {
 		names = append(names, h.name)
@@ -75,10 +106,10 @@ func missingHeader(should string, ex *exchange, name string) *failure {
 	if len(names) > 0 {
 		got = "headers received: " + strings.Join(names, ", ")
 	}
-	return fail(should, fmt.Sprintf("expected a %s header, found none (%s)", name, got))
+	return fail(should, fmt.Sprintf("expected %s %s header, found none (%s)", cond(strings.ContainsRune("AEIOUaeiou", rune(name[0])), "an", "a"), name, got))
 }
 
-func checkHeader(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+func checkHeader(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	name, want := args[0], args[1]
 	should := fmt.Sprintf("send the header %q", name+": "+want)
 	vs := ex.resp().values(name)
@@ -89,16 +120,43 @@ func checkHeader(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
 		return nil, nil
 	}
 	f := fail(should, fmt.Sprintf("expected %s: %q, got %s: %q", name, want, name, strings.Join(vs, `", "`)))
-	switch {
-	case slices.ContainsFunc(vs, func(v string) bool { return strings.EqualFold(v, want) }):
-		f.hint("the value is compared exactly: mind upper and lower case.")
-	case strings.Contains(want, "charset=utf-8") && !strings.Contains(vs[0], "charset"):
-		f.hint(`text types carry "; charset=utf-8" after the media type.`)
+	if h := headerValueHint(ex, name, want, vs[0]); h != "" {
+		f.hint("%s", h)
 	}
 	return f, nil
 }
 
-func checkHeaderMatch(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+// headerValueHint explains a header with the wrong value, from the two
+// values and the request.
+func headerValueHint(ex *exchange, name, want, got string) string {
+	noSpace := func(s string) string { return strings.Join(strings.Fields(s), "") }
+	mediaType := func(s string) string { t, _, _ := strings.Cut(s, ";"); return strings.TrimSpace(t) }
+	path, _, _ := strings.Cut(requestTarget(ex), "?")
+	ext := path[strings.LastIndexByte(path, '/')+1:]
+	if i := strings.LastIndexByte(ext, '.'); i >= 0 {
+		ext = ext[i:]
+	} else {
+		ext = ""
+	}
+	isType := strings.EqualFold(name, "Content-Type")
+	switch {
+	case strings.EqualFold(got, want):
+		return "the value is compared exactly: mind upper and lower case."
+	case noSpace(got) == noSpace(want):
+		return fmt.Sprintf("the value is compared exactly: mind the spaces (%q).", want)
+	case isType && ex.resp().code >= 400 && mediaType(want) == "text/html" && mediaType(got) != "text/html":
+		return "an error page is HTML, whatever the path asked for: take the type from the file's extension only when a file is served."
+	case isType && ext != strings.ToLower(ext):
+		return fmt.Sprintf("the extension %q is in capitals: look it up in lower case (strings.ToLower), so that PHOTO.JPG is a JPEG too.", ext)
+	case isType && mediaType(want) == mediaType(got) && strings.Contains(want, "charset=utf-8"):
+		return `text types carry "; charset=utf-8" after the media type.`
+	case isType && want == "application/octet-stream":
+		return fmt.Sprintf("an extension the server has no type for (here %q), or none at all, is application/octet-stream: plain bytes, which a browser saves rather than shows.", cond(ext == "", "no extension", ext))
+	}
+	return ""
+}
+
+func checkHeaderMatch(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	name := args[0]
 	re, err := regexp.Compile(args[1])
 	if err != nil {
@@ -112,7 +170,11 @@ func checkHeaderMatch(_ *checkEnv, ex *exchange, args []string) (*failure, error
 	if slices.ContainsFunc(vs, re.MatchString) {
 		return nil, nil
 	}
-	return fail(should, fmt.Sprintf("expected %s to match `%s`, got %q", name, args[1], strings.Join(vs, `", "`))), nil
+	f := fail(should, fmt.Sprintf("expected %s to match `%s`, got %q", name, args[1], strings.Join(vs, `", "`)))
+	if strings.EqualFold(name, "Date") {
+		f.hint("%s", dateHint(vs[0], c.now))
+	}
+	return f, nil
 }
 
 func checkNoHeader(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
@@ -134,12 +196,12 @@ func noBody(should string, ex *exchange) *failure {
 	return nil
 }
 
-func checkBody(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+func checkBody(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	want, err := unescape(args[0])
 	if err != nil {
 		return nil, err
 	}
-	return compareBody(fmt.Sprintf("answer with the body %q", clip(string(want), 40)), ex, want), nil
+	return compareBody(c, fmt.Sprintf("answer with the body %q", clip(string(want), 40)), ex, want), nil
 }
 
 func checkBodyFile(c *checkEnv, ex *exchange, args []string) (*failure, error) {
@@ -147,20 +209,82 @@ func checkBodyFile(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compareBody("answer with the bytes of "+args[0], ex, want), nil
+	return compareBody(c, "answer with the bytes of "+args[0], ex, want), nil
 }
 
-func compareBody(should string, ex *exchange, want []byte) *failure {
+func compareBody(c *checkEnv, should string, ex *exchange, want []byte) *failure {
 	if f := noBody(should, ex); f != nil {
 		return f
 	}
 	if d := describeDiff("body", want, ex.bodyBytes()); d != nil {
-		return fail(should, d...)
+		return withBodyHint(fail(should, d...), c, ex, want, ex.bodyBytes(), false)
 	}
 	return nil
 }
 
-func checkBodyContains(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+// withBodyHint adds to f the hint that a wrong body points to, if any.
+// contains says that want is a piece of the body, not the whole of it.
+func withBodyHint(f *failure, c *checkEnv, ex *exchange, want, got []byte, contains bool) *failure {
+	if h := bodyHint(ex, want, got, contains, c.stage); h != "" {
+		f.hint("%s", h)
+	}
+	return f
+}
+
+// bodyHint names the mistake that a wrong body points to, from the two
+// bodies and the request: text still encoded as the request had it, text
+// not escaped for HTML, lines out of order or with other line ends.
+func bodyHint(ex *exchange, want, got []byte, contains bool, stage int) string {
+	target := requestTarget(ex)
+	_, query, _ := strings.Cut(target, "?")
+	_, form, _ := sentHead(ex.request())
+	fields := strings.FieldsFunc(query+"&"+string(form), func(r rune) bool { return r == '&' || r == '=' })
+	for _, esc := range escapeRE.FindAllString(target+string(form), -1) {
+		if bytes.Contains(got, []byte(esc)) && !bytes.Contains(want, []byte(esc)) {
+			return fmt.Sprintf("the body shows %q as the request had it, still percent-encoded: decode it once (url.PathUnescape for a path; url.ParseQuery decodes a form's fields, \"+\" included).", esc)
+		}
+	}
+	for _, v := range fields {
+		if strings.Contains(v, "+") && bytes.Contains(got, []byte(v)) && bytes.Contains(want, []byte(strings.ReplaceAll(v, "+", " "))) {
+			return fmt.Sprintf("in a form, \"+\" stands for a space: %q is %q. Decode the fields (url.ParseQuery does, %%XX included).", v, strings.ReplaceAll(v, "+", " "))
+		}
+	}
+	unescaped := []byte(html.UnescapeString(string(want)))
+	switch {
+	case contains && errorHeadingRE.Match(want):
+		return fmt.Sprintf("every error page names its status in a heading, exactly %s: build them all in one helper%s.", want, cond(stage >= 4 && stage <= 8, ", such as sendError()", ""))
+	case query != "" && bytes.Contains(got, []byte("?"+query)) && !bytes.Contains(want, []byte("?"+query)):
+		return fmt.Sprintf("the query string (%q) is not part of the path: cut the target at \"?\" first.", "?"+query)
+	case !bytes.Equal(unescaped, want) && bytes.Contains(got, unescaped):
+		return "the visitor's text went into the page as it came, so a browser would run it as HTML: escape it first, < > & \" ' as &lt; &gt; &amp; &#34; &#39; (html.EscapeString; in Python, html.escape)."
+	case contains:
+		return ""
+	case bytes.Equal(bytes.ReplaceAll(want, []byte("\n"), []byte("\r\n")), got):
+		return `the lines end in "\r\n" where "\n" was expected: send the body's bytes as they are; only the head's lines end in CRLF.`
+	case len(got) > len(want) && bytes.HasSuffix(got, want):
+		return fmt.Sprintf("the expected bytes came, after %d others: %s. Nothing goes before them.", len(got)-len(want), quoteTrunc(got[:len(got)-len(want)]))
+	case bytes.Equal(append(bytes.Clone(got), '\n'), want):
+		return `the last line ends in "\n" too.`
+	case sameLines(want, got):
+		return `the same lines in another order: sort the names byte by byte (slices.Sort on strings does: "B" before "a", "ü" after "t"), not ignoring case.`
+	case bytes.Equal(bytes.ReplaceAll(want, []byte("/\n"), []byte("\n")), bytes.ReplaceAll(got, []byte("/\n"), []byte("\n"))):
+		return `a folder's name ends in "/" ("drafts/"), a file's does not.`
+	}
+	return ""
+}
+
+// errorHeadingRE is the heading of an error page: "<h1>404 Not Found</h1>".
+var errorHeadingRE = regexp.MustCompile(`^<h1>[45][0-9]{2} [A-Za-z ]+</h1>$`)
+
+// sameLines reports whether a and b hold the same lines in another order.
+func sameLines(a, b []byte) bool {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	slices.Sort(la)
+	slices.Sort(lb)
+	return !bytes.Equal(a, b) && slices.Equal(la, lb)
+}
+
+func checkBodyContains(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	want, err := unescape(args[0])
 	if err != nil {
 		return nil, err
@@ -170,7 +294,7 @@ func checkBodyContains(_ *checkEnv, ex *exchange, args []string) (*failure, erro
 		return f, nil
 	}
 	if body := ex.bodyBytes(); !bytes.Contains(body, want) {
-		return fail(should, fmt.Sprintf("expected %q somewhere in the body, got body %s", want, quoteTrunc(body))), nil
+		return withBodyHint(fail(should, fmt.Sprintf("expected %q somewhere in the body, got body %s", want, quoteTrunc(body))), c, ex, want, body, true), nil
 	}
 	return nil, nil
 }
@@ -181,8 +305,12 @@ func checkBodyLacks(_ *checkEnv, ex *exchange, args []string) (*failure, error) 
 		return nil, err
 	}
 	if i := bytes.Index(ex.bodyBytes(), bad); i >= 0 {
-		return fail(fmt.Sprintf("answer with a body without %q", clip(string(bad), 60)),
-			fmt.Sprintf("expected no %q in the body, found it at byte %d", bad, i)), nil
+		f := fail(fmt.Sprintf("answer with a body without %q", clip(string(bad), 60)),
+			fmt.Sprintf("expected no %q in the body, found it at byte %d", bad, i))
+		if sent, err := url.QueryUnescape(string(ex.request())); err == nil && bytes.ContainsAny(bad, "<>&") && strings.Contains(sent, string(bad)) {
+			f.hint("the visitor's text went into the page as it came, so a browser would run it as HTML: escape it first, < > & \" ' as &lt; &gt; &amp; &#34; &#39; (html.EscapeString; in Python, html.escape).")
+		}
+		return f, nil
 	}
 	return nil, nil
 }
@@ -202,7 +330,7 @@ func checkBodyMatch(_ *checkEnv, ex *exchange, args []string) (*failure, error) 
 	return nil, nil
 }
 
-func checkRaw(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+func checkRaw(c *checkEnv, ex *exchange, args []string) (*failure, error) {
 	want, err := unescape(args[0])
 	if err != nil {
 		return nil, err
@@ -217,7 +345,11 @@ func checkRaw(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
 		msg = fmt.Sprintf("expected %q here", want[off:off+1])
 	}
 	lines := []string{fmt.Sprintf("expected exactly %s", quoteTrunc(want)), fmt.Sprintf("the response differs from byte %d on:", off)}
-	return fail(fmt.Sprintf("answer exactly %s", clip(fmt.Sprintf("%q", want), 50)), append(lines, caretBlock(got, off, msg)...)...), nil
+	f := fail(fmt.Sprintf("answer exactly %s", clip(fmt.Sprintf("%q", want), 50)), append(lines, caretBlock(got, off, msg)...)...)
+	if len(got) > 0 {
+		withBodyHint(f, c, ex, want, got, false)
+	}
+	return f, nil
 }
 
 func checkClosed(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
@@ -242,7 +374,12 @@ func checkClosed(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
 
 func checkSilent(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
 	if len(ex.response) > 0 {
-		return fail("not answer at all", fmt.Sprintf("expected no bytes at all, got %d bytes", len(ex.response))), nil
+		f := fail("not answer at all", fmt.Sprintf("expected no bytes at all, got %d bytes", len(ex.response)))
+		lines, body, _ := sentHead(ex.request())
+		if n, ok := contentLength(lines); ok && len(body) < n {
+			f.hint("this request's body is shorter than its Content-Length says (%d of %d bytes came): the rest may still be on its way, so keep reading until all of it has come (io.ReadFull), and answer only then.", len(body), n)
+		}
+		return f, nil
 	}
 	return nil, nil
 }
@@ -267,7 +404,7 @@ func checkWellformed(c *checkEnv, ex *exchange, _ []string) (*failure, error) {
 		vs := r.values(name)
 		switch len(vs) {
 		case 0:
-			return "", missingHeader(should, ex, name).
+			return "", missingHeaderOnly(should, ex, name).
 				hint("every response carries Date, Content-Type, Content-Length and (in stages 3–8) Connection: close.")
 		case 1:
 			return vs[0], nil
@@ -279,13 +416,12 @@ func checkWellformed(c *checkEnv, ex *exchange, _ []string) (*failure, error) {
 	if f != nil {
 		return f, nil
 	}
-	const dateHint = `format it with time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"): UTC, English names, two-digit day.`
 	t, err := time.Parse(imfFixdate, date)
 	if err != nil || t.Format(imfFixdate) != date {
-		return fail(should, fmt.Sprintf("expected Date in IMF-fixdate format like %q, got %q", imfFixdate, date)).hint(dateHint), nil
+		return fail(should, fmt.Sprintf("expected Date in IMF-fixdate format like %q, got %q", imfFixdate, date)).hint("%s", dateHint(date, c.now)), nil
 	}
 	if d := c.now.Sub(t); d > time.Minute || d < -time.Minute {
-		return fail(should, fmt.Sprintf("Date says %s, but the grader's clock says %s", date, c.now.UTC().Format(imfFixdate))).hint(dateHint), nil
+		return fail(should, fmt.Sprintf("Date says %s, but the grader's clock says %s", date, c.now.UTC().Format(imfFixdate))).hint("%s", dateHint(date, c.now)), nil
 	}
 
 	if _, f := one("Content-Type"); f != nil {
@@ -298,7 +434,7 @@ func checkWellformed(c *checkEnv, ex *exchange, _ []string) (*failure, error) {
 	}
 	n, err := strconv.Atoi(cl)
 	if err != nil || strings.TrimLeft(cl, "0123456789") != "" {
-		return fail(should, fmt.Sprintf("expected Content-Length to be a number of bytes (digits only), got %q", cl)).hint(hintLength), nil
+		return fail(should, fmt.Sprintf("expected Content-Length to be a number of bytes (digits only), got %q", cl)).hint("%s", hintLength), nil
 	}
 	got := len(raw) - bodyStart
 	code := parseResponse(raw).code
@@ -313,15 +449,15 @@ func checkWellformed(c *checkEnv, ex *exchange, _ []string) (*failure, error) {
 			endReset:   "before the connection was reset",
 			endTimeout: fmt.Sprintf("before the grader stopped waiting (%v)", ex.timeout),
 		}[ex.end]
-		return fail(should, strings.TrimSpace(fmt.Sprintf("Content-Length says %d but %d body bytes arrived %s", n, got, until))).hint(hintLength), nil
+		return fail(should, strings.TrimSpace(fmt.Sprintf("Content-Length says %d but %d body bytes arrived %s", n, got, until))).hint("%s", lengthHint(ex, n, raw[bodyStart:])), nil
 	case got > n:
-		return fail(should, fmt.Sprintf("Content-Length says %d but %d body bytes arrived", n, got)).hint(hintLength), nil
+		return fail(should, fmt.Sprintf("Content-Length says %d but %d body bytes arrived", n, got)).hint("%s", lengthHint(ex, n, raw[bodyStart:])), nil
 	}
 
 	if ex.end != endFramed { // send -keep is for keep-alive; the others want one request per connection
 		conn := r.values("Connection")
 		if !slices.ContainsFunc(conn, func(v string) bool { return strings.EqualFold(strings.TrimSpace(v), "close") }) {
-			f := missingHeader(should, ex, "Connection: close")
+			f := missingHeaderOnly(should, ex, "Connection: close")
 			if len(conn) > 0 {
 				f = fail(should, fmt.Sprintf("expected Connection: close, got Connection: %q", strings.Join(conn, `", "`)))
 			}
@@ -329,6 +465,47 @@ func checkWellformed(c *checkEnv, ex *exchange, _ []string) (*failure, error) {
 		}
 	}
 	return nil, nil
+}
+
+// dateHint explains a Date that is not IMF-fixdate in GMT, or not now.
+func dateHint(date string, now time.Time) string {
+	const layout = `format it with time.Now().UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT"): UTC, English names, two-digit day.`
+	if strings.HasSuffix(date, " UTC") {
+		return `the zone is written GMT, always (RFC 9110 §5.6.7): Go's time.RFC1123 writes the zone's own name, "UTC". Format with "Mon, 02 Jan 2006 15:04:05 GMT" after UTC().`
+	}
+	t, err := time.Parse(imfFixdate, date)
+	if err != nil {
+		return layout
+	}
+	// Off by a whole number of quarter hours: a time zone's offset, the
+	// local time labelled GMT.
+	off := t.Sub(now)
+	zone := off.Round(15 * time.Minute)
+	if zone != 0 && (off-zone).Abs() < time.Minute {
+		h, m := int(zone.Abs().Hours()), int(zone.Abs().Minutes())%60
+		by := strings.TrimSpace(cond(h > 0, fmt.Sprintf("%d h ", h), "") + cond(m > 0, fmt.Sprintf("%d min", m), ""))
+		return fmt.Sprintf("Date is %s %s the grader's clock: that is a time zone's offset, so the time was formatted in local time and labelled GMT. Call UTC() before Format.",
+			by, cond(zone > 0, "ahead of", "behind"))
+	}
+	return layout
+}
+
+// lengthHint explains a Content-Length that does not match the body that
+// came, from the two numbers and the request.
+func lengthHint(ex *exchange, n int, body []byte) string {
+	path, _, _ := strings.Cut(requestTarget(ex), "?")
+	name := path[strings.LastIndexByte(path, '/')+1:]
+	switch got := len(body); {
+	case got > n && utf8.Valid(body) && utf8.RuneCount(body) == n:
+		return fmt.Sprintf("Content-Length %d is the number of characters; the body has %d bytes (\"é\" is two bytes in UTF-8). Count the bytes of the encoded body: len() of the []byte you write (in Python, len() of the bytes, not of the str).", n, got)
+	case n == len(name) && n != got:
+		return fmt.Sprintf("Content-Length %d is the length of the file's name, %q: give the file's size in bytes (Size() of its FileInfo).", n, name)
+	case got < n && got >= 512 && got&(got-1) == 0:
+		return fmt.Sprintf("exactly %d bytes came, one buffer's worth: one Read of a file returns at most a buffer, not the whole file. Copy all of it (io.Copy), and check every write's error.", got)
+	case got < n:
+		return "the body stopped short of its Content-Length: does the server write the whole body, and is the length taken from that same body? " + hintLength
+	}
+	return hintLength
 }
 
 func cond[T any](c bool, a, b T) T {

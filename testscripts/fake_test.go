@@ -41,6 +41,7 @@ var fakeModes = map[string]string{
 	"nosigint":    "does not catch SIGINT (serve only)",
 	"exit1":       "exits with status 1 on SIGINT (serve only)",
 	"badready":    "prints a ready line of its own wording (serve only)",
+	"raw":         "answers with the bytes of the file named in the request's X-Raw header (an absolute path), as they are",
 }
 
 type fakeServer struct {
@@ -110,6 +111,18 @@ func (f *fakeServer) handle(conn net.Conn) {
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	head, ok := readFakeHead(conn, f.mode == "oneread")
 	line, _, _ := strings.Cut(string(head), "\r\n")
+	if f.mode == "raw" {
+		// A self-test writes the response it needs with mkfile, and names
+		// it in the request: "X-Raw: $WORK/resp".
+		for _, h := range strings.Split(string(head), "\r\n") {
+			if name, ok := strings.CutPrefix(h, "X-Raw: "); ok {
+				if b, err := os.ReadFile(name); err == nil {
+					conn.Write(b)
+				}
+			}
+		}
+		return
+	}
 	method, rest, _ := strings.Cut(line, " ")
 	path, _, _ := strings.Cut(rest, " ")
 

@@ -199,6 +199,7 @@ type suite struct {
 	dirs  []string // script folders, relative to testdata: "final/01-keep-alive"
 	prog  *program
 	mode  string // final's -serve MODE; "" for its default
+	lines bool   // an exercise of stage 1: it speaks in lines, not HTTP
 
 	mu           sync.Mutex
 	results      []result
@@ -364,7 +365,7 @@ func (wb *workbook) suites(target string, prog *program, modes []string) []*suit
 	}
 	var list []*suite
 	for _, d := range dirs {
-		list = append(list, &suite{name: d, stage: stage, dirs: []string{d}, prog: prog})
+		list = append(list, &suite{name: d, stage: stage, dirs: []string{d}, prog: prog, lines: wb.isExercise(d)})
 	}
 	if len(dirs) == 0 {
 		list = append(list, &suite{name: target, stage: stage, prog: prog})

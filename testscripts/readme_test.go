@@ -36,6 +36,32 @@ func TestReadmes(t *testing.T) {
 			}
 		})
 	}
+	// Stage 1's exercises (yell and sum show their diff to echo) and
+	// final's chapters (a page each in final/chapters).
+	w, err := openWorkbook(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range w.targets() {
+		stage, rest, ok := strings.Cut(target, "/")
+		if !ok {
+			continue
+		}
+		t.Run(target, func(t *testing.T) {
+			page := filepath.Join(root, stage, "chapters", rest+".md")
+			if w.isExercise(target) {
+				page = filepath.Join(root, stage, rest, "README.md")
+			}
+			readme, err := os.ReadFile(page)
+			if err != nil {
+				t.Fatalf("every exercise and chapter has its page: %v", err)
+			}
+			checkQuotedScript(t, target, string(readme), filepath.Join(root, "testscripts", "testdata", filepath.FromSlash(target)))
+			if w.isExercise(target) && rest != "echo" {
+				checkQuotedDiff(t, target, string(readme), filepath.Join(root, stage, "echo"), filepath.Join(root, stage, rest))
+			}
+		})
+	}
 }
 
 // scriptCommand starts a quoted script line: a command of the grader.

@@ -3,7 +3,9 @@ package testscripts
 // TestHarness proves the grader can fail: each script of testdata/selftest
 // runs against a fake server (good or broken), and a script that holds a
 // want-failure file must fail with every line of that file somewhere in
-// its output. The checks and text helpers are also tested directly.
+// its output. A script with a stage file is graded as that stage (stage
+// 4 on: hints name serve()). The checks and text helpers are also tested
+// directly.
 
 import (
 	"fmt"
@@ -25,6 +27,7 @@ func TestHarness(t *testing.T) {
 	t.Run("wellformed", testWellformedCases)
 	t.Run("text", testTextHelpers)
 	t.Run("discover", testDiscover)
+	t.Run("hints", testHints)
 }
 
 // cmdFake is `fake MODE`, for the self-test only: an in-process fake
@@ -65,12 +68,16 @@ func testSelfScripts(t *testing.T) {
 				t.Fatal(err)
 			}
 			var want []string
+			s := self
 			for _, f := range ar.Files {
-				if f.Name == "want-failure" {
+				switch f.Name {
+				case "want-failure":
 					want = strings.Split(strings.TrimSpace(string(f.Data)), "\n")
+				case "stage": // grade as this stage, for the functions hints name
+					s = &suite{name: self.name, stage: strings.TrimSpace(string(f.Data)), prog: self.prog}
 				}
 			}
-			p := selfWB.scriptParams(self, "selftest", time.Time{}, nil)
+			p := selfWB.scriptParams(s, "selftest", time.Time{}, nil)
 			p.Dir, p.Files = "", []string{file}
 			p.Cmds["fake"] = cmdFake
 			start := time.Now()

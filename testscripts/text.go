@@ -160,13 +160,21 @@ func caretBlock(data []byte, off int, msg string) []string {
 	if first > 0 {
 		out = append(out, fmt.Sprintf("  … (%d lines before)", first))
 	}
-	for _, l := range lines[first : at+1] {
-		out = append(out, "  "+strconv.Quote(string(l)))
+	for _, l := range lines[first:at] {
+		out = append(out, "  "+clip(strconv.Quote(string(l)), 120))
 	}
 	// The caret goes under the quoted form of the wrong byte: the width of
-	// the quoted prefix, less its closing quote.
-	col := len(strconv.Quote(string(lines[at][:off-lineStart]))) - 1
-	out = append(out, "  "+strings.Repeat(" ", col)+"^ "+msg)
+	// the quoted prefix, less its closing quote. A long line shows only a
+	// window around it.
+	pre, post := lines[at][:off-lineStart], lines[at][off-lineStart:]
+	cut := ""
+	if len(pre) > 60 {
+		pre, cut = pre[len(pre)-60:], "…"
+	}
+	q := strconv.Quote(string(pre))
+	q = cut + q[:len(q)-1]
+	out = append(out, "  "+q+clip(strconv.Quote(string(post))[1:], 80))
+	out = append(out, "  "+strings.Repeat(" ", utf8.RuneCountInString(q))+"^ "+msg)
 	return out
 }
 
