@@ -139,9 +139,9 @@
 // # Conditions
 //
 // final's scripts run once per serving mode: final's rows (the default,
-// goroutines), then final-eventloop, final-sequential, ..., each started
-// with -serve MODE. The conditions [goroutines], [eventloop] and
-// [sequential] say which mode a script runs against:
+// goroutines), then final-eventloop, final-poll and final-sequential, each
+// started with -serve MODE. The conditions [goroutines], [eventloop],
+// [poll] and [sequential] say which mode a script runs against:
 //
 //	[sequential] skip 'needs two clients served at once'
 //
