@@ -57,6 +57,7 @@ type scriptState struct {
 	srv        *server   // the server of the last serve, running or not
 	last       *exchange // the last send or client
 	hints      []string  // the script's own hints, for every failure after them
+	kept       string    // the copy of the work folder that "try it" lines name
 	failure    string    // the transcript the script failed with, if it did
 }
 
@@ -199,7 +200,7 @@ func cmdServe(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("serve: cannot start %s: %v", strings.Join(prog.command(nil), " "), err)
 	}
-	srv.args, srv.env = args, env
+	srv.args, srv.env, srv.argv = args, env, argv
 	st.srv = srv
 	ts.Defer(srv.kill)
 	if neg {
@@ -262,12 +263,26 @@ func waitReady(srv *server) (addr, port string) {
 // notReadyTranscript explains why the server never printed its ready line.
 func (st *scriptState) notReadyTranscript(ts *testscript.TestScript, port string) *transcript {
 	srv := st.srv
-	readyLine := "Serving HTTP on 127.0.0.1 port 8000 (http://127.0.0.1:8000/) ..."
+	bind := "127.0.0.1"
+	if i := slices.Index(srv.args, "-bind"); i >= 0 && i+1 < len(srv.args) {
+		bind = srv.args[i+1]
+	}
+	host := bind
+	if strings.Contains(bind, ":") {
+		host = "[" + bind + "]"
+	}
+	readyLine := fmt.Sprintf("Serving HTTP on %s port 8000 (http://%s:8000/) ...", bind, host)
 	if st.suite.lines {
-		readyLine = "Serving TCP on 127.0.0.1 port 8000 ..."
+		readyLine = fmt.Sprintf("Serving TCP on %s port 8000 ...", bind)
 	}
 	tr := st.transcript(ts, "the server", "start and print "+strconv.Quote(strings.ReplaceAll(readyLine, "8000", "N")))
-	tr.tryIt = st.tryServer(ts, "8000")
+	// The exact arguments the grader gave, -bind included: a server that
+	// trips over one of them must trip the same way by hand.
+	tryArgs := slices.Clone(srv.argv)
+	if n := len(tryArgs); n > 0 && tryArgs[n-1] == "0" {
+		tryArgs[n-1] = "8000"
+	}
+	tr.tryIt = st.suite.prog.runLine(srv.env, tryArgs)
 	_, stdout, stderr := srv.console.text()
 	format := "the line must read exactly `" + readyLine + "` (with the real port) and end with a newline."
 	first, _, _ := strings.Cut(stdout, "\n")
@@ -330,7 +345,9 @@ func (st *scriptState) tryServer(ts *testscript.TestScript, port string) string 
 
 // keepDir returns how a student names the served folder dir after the run:
 // the sample site as web (from the workbook root) or by its full path, and
-// a folder of the script's own by the path of a copy that outlives it.
+// a folder of the script's own by its path in a copy of the script's whole
+// work folder (so that a symlink out of it still leads somewhere), made
+// once per script in a folder of this run's own.
 func (st *scriptState) keepDir(ts *testscript.TestScript, dir string) string {
 	abs := ts.MkAbs(dir)
 	web := filepath.Join(st.root, "web")
@@ -348,13 +365,29 @@ func (st *scriptState) keepDir(ts *testscript.TestScript, dir string) string {
 	if _, err := os.Stat(abs); err != nil {
 		return dir // a folder that does not exist, on purpose
 	}
-	kept := filepath.Join(os.TempDir(), "workbook-try", strings.ReplaceAll(st.suite.name, "/", "-"), ts.Name())
-	os.RemoveAll(kept)
-	if err := copyTree(abs, filepath.Join(kept, rel)); err != nil {
-		return dir
+	if st.kept == "" {
+		base := keptRoot()
+		if base == "" {
+			return abs
+		}
+		kept := filepath.Join(base, strings.ReplaceAll(st.suite.name, "/", "-")+"-"+ts.Name())
+		if err := copyTree(work, kept); err != nil {
+			return abs
+		}
+		st.kept = kept
 	}
-	return filepath.Join(kept, rel)
+	return filepath.Join(st.kept, rel)
 }
+
+// keptRoot is a folder of this run's own for the copies "try it" lines
+// name; "" if none can be made.
+var keptRoot = sync.OnceValue(func() string {
+	dir, err := os.MkdirTemp("", "workbook-try-")
+	if err != nil {
+		return ""
+	}
+	return dir
+})
 
 // lineWith is the first line of text that contains sub.
 func lineWith(text, sub string) string {

@@ -54,9 +54,13 @@ type exchange struct {
 
 func (ex *exchange) request() []byte { return bytes.Join(ex.pieces, nil) }
 
-// requestLine returns the first line of the request, without its line end.
+// requestLine returns the first line of the request, without its line
+// end, after any empty lines a client may send first (RFC 9112 §2.2).
 func (ex *exchange) requestLine() string {
 	req := ex.request()
+	for len(req) > 0 && (req[0] == '\r' || req[0] == '\n') {
+		req = req[1:]
+	}
 	if i := bytes.IndexByte(req, '\n'); i >= 0 {
 		req = req[:i]
 	}
@@ -148,7 +152,7 @@ func (ex *exchange) endText() string {
 		}
 		return fmt.Sprintf("the connection was still open when the grader stopped waiting after %v", ex.timeout)
 	case endFramed:
-		return fmt.Sprintf("one complete response after %v; the connection was left open", after)
+		return fmt.Sprintf("one complete response after %v: the grader read no further, and left the connection open", after)
 	case endClient:
 		return fmt.Sprintf("read by Go's HTTP client in %v", after)
 	case endNoConnection:

@@ -481,11 +481,14 @@ func dateHint(date string, now time.Time) string {
 	// local time labelled GMT.
 	off := t.Sub(now)
 	zone := off.Round(15 * time.Minute)
-	if zone != 0 && (off-zone).Abs() < time.Minute {
+	if zone != 0 && zone.Abs() <= 14*time.Hour && (off-zone).Abs() < time.Minute {
 		h, m := int(zone.Abs().Hours()), int(zone.Abs().Minutes())%60
 		by := strings.TrimSpace(cond(h > 0, fmt.Sprintf("%d h ", h), "") + cond(m > 0, fmt.Sprintf("%d min", m), ""))
 		return fmt.Sprintf("Date is %s %s the grader's clock: that is a time zone's offset, so the time was formatted in local time and labelled GMT. Call UTC() before Format.",
 			by, cond(zone > 0, "ahead of", "behind"))
+	}
+	if off.Abs() > time.Minute {
+		return fmt.Sprintf("Date is %s away from the grader's clock: is it the time of the response, from time.Now() when you answer, not a date written into the code? ", off.Round(time.Second)) + layout
 	}
 	return layout
 }

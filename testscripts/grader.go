@@ -51,8 +51,10 @@ func (p *program) notReady() (reason, msg string) {
 		return "", ""
 	case !p.hasMain:
 		return "no main package", fmt.Sprintf("%s has no main package yet: write main.go (package main) there first", p.display())
+	case strings.Contains(p.buildMsg, "requires go >="):
+		return "build error", fmt.Sprintf("%s does not build:\n%s\nhint: the go line of its go.mod asks for a newer Go than this machine's (go version): lower it, to go 1.25 as in the workbook's.", p.display(), p.buildMsg)
 	default:
-		return "build error", fmt.Sprintf("%s does not compile:\n%s\nhint: fix the compile error first: cd %s && go build", p.display(), p.buildMsg, p.display())
+		return "build error", fmt.Sprintf("%s does not compile:\n%s\nhint: fix the compile error first: cd %s && go build", p.display(), p.buildMsg, shellPath(p.display()))
 	}
 }
 
@@ -105,7 +107,7 @@ func (p *program) runLine(env, args []string) string {
 	default:
 		words = append(append(words, "go run ."), quoteAll(args)...)
 	}
-	return "cd " + shellQuote(p.display()) + " && " + strings.Join(words, " ")
+	return "cd " + shellPath(p.display()) + " && " + strings.Join(words, " ")
 }
 
 // build builds a Go program into binDir, once.
@@ -149,6 +151,14 @@ func commandProgram(line, dir string) (*program, error) {
 	words, err := splitWords(line)
 	if err != nil {
 		return nil, err
+	}
+	for i, w := range words {
+		// There is no shell to expand ~/ in the command: do it here.
+		if rest, ok := strings.CutPrefix(w, "~/"); ok {
+			if home, err := os.UserHomeDir(); err == nil {
+				words[i] = filepath.Join(home, rest)
+			}
+		}
 	}
 	if len(words) == 0 {
 		return nil, errors.New("-cmd: the command is empty")
@@ -616,8 +626,9 @@ func summary(suites []*suite) string {
 }
 
 // copyTree copies a folder: regular files with their modes (a CGI script
-// must stay executable), symbolic links as links; anything else (a named
-// pipe) is left out.
+// must stay executable), symbolic links as links, named pipes as named
+// pipes (where the system has them); anything else is left out, and so is
+// testscript's own .tmp folder.
 func copyTree(src, dst string) error {
 	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -630,8 +641,13 @@ func copyTree(src, dst string) error {
 			return err
 		}
 		switch {
+		case d.IsDir() && rel == ".tmp":
+			return filepath.SkipDir
 		case d.IsDir():
 			return os.MkdirAll(target, 0o755)
+		case info.Mode()&fs.ModeNamedPipe != 0:
+			mkfifo(target)
+			return nil
 		case info.Mode()&fs.ModeSymlink != 0:
 			link, err := os.Readlink(path)
 			if err != nil {

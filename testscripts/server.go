@@ -80,6 +80,7 @@ func (c *console) waitFor(timeout time.Duration, stop <-chan struct{}, ok func(a
 type server struct {
 	cmd     *exec.Cmd
 	args    []string // as given to serve (with -serve MODE), for "try it"
+	argv    []string // the arguments it was started with
 	env     []string // NAME=VALUE words given to serve
 	console *console
 	exited  chan struct{} // closed when the process has exited

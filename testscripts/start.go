@@ -216,13 +216,22 @@ func section(page, heading string) string {
 
 // commands are the two next steps: run it, grade it.
 func (wb *workbook) commands(target, dir string) string {
-	d := shellQuote(displayPath(dir))
+	d := shellPath(displayPath(dir))
 	web := ""
 	if n := stageNumber(strings.SplitN(target, "/", 2)[0]); n >= 5 && !wb.isExercise(target) {
-		web = " -dir " + shellQuote(filepath.Join(displayPath(wb.root), "web"))
+		web = " -dir " + shellPath(filepath.Join(displayPath(wb.root), "web"))
 	}
 	return fmt.Sprintf("## Run it, grade it\n\n```sh\ncd %s && go run .%s 8000\n```\n\nand from the workbook folder (%s):\n\n```sh\ngo run ./testscripts/workbook grade %s %s\n```\n",
 		d, web, displayPath(wb.root), target, d)
+}
+
+// shellPath quotes a path for a shell command line, keeping a leading ~/
+// outside the quotes, where the shell still expands it.
+func shellPath(path string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok {
+		return "~/" + shellQuote(rest)
+	}
+	return shellQuote(path)
 }
 
 // displayPath writes a path with ~ for the home folder.

@@ -232,11 +232,16 @@ func lastLines(s string, n int) []string {
 		return nil
 	}
 	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = printable(l)
-	}
 	if len(lines) > n {
 		lines = append([]string{fmt.Sprintf("… (%d lines before)", len(lines)-n)}, lines[len(lines)-n:]...)
+	}
+	raw := false
+	for i, l := range lines {
+		raw = raw || hasControls(l)
+		lines[i] = printable(l)
+	}
+	if raw {
+		lines = append(lines, "(␛, ␍ and the like stand for raw control bytes the server printed: ESC, CR, ...)")
 	}
 	return lines
 }
@@ -244,10 +249,11 @@ func lastLines(s string, n int) []string {
 // quoteLine quotes one line a server printed, for a transcript.
 func quoteLine(s string) string { return strconv.Quote(clip(s, 200)) }
 
-// printable shows s with every control byte (but tab) and every byte that
-// is not UTF-8 as an escape, so that nothing a server or a script sends
-// can move the cursor or clear the student's terminal: "\x1b[2J" stays
-// visible as text.
+// printable shows s with every control byte (but tab) as its Unicode
+// control picture ("␛" for ESC, "␍" for CR, "␀" for NUL, "␡" for DEL) and
+// every byte that is not UTF-8 as "⟨0xNN⟩", so that nothing a server or a
+// script sends can move the cursor or clear the student's terminal, and a
+// raw ESC never looks like the four characters \x1b a correct server logs.
 func printable(s string) string {
 	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f || r == utf8.RuneError }) < 0 {
 		return s
@@ -256,8 +262,12 @@ func printable(s string) string {
 	for i := 0; i < len(s); {
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
-		case r == utf8.RuneError && n <= 1, r < 0x20 && r != '\t', r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case r == utf8.RuneError && n <= 1:
+			fmt.Fprintf(&b, "⟨0x%02x⟩", s[i])
+		case r < 0x20 && r != '\t':
+			b.WriteRune(0x2400 + r)
+		case r == 0x7f:
+			b.WriteRune('␡')
 		default:
 			b.WriteString(s[i : i+n])
 		}
@@ -265,6 +275,9 @@ func printable(s string) string {
 	}
 	return b.String()
 }
+
+// hasControls reports whether printable would change s.
+func hasControls(s string) bool { return printable(s) != s }
 
 // isBinary reports whether b looks like binary data (an image) rather
 // than text: a NUL byte, or bytes that are not UTF-8, in its first 512.

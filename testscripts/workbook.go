@@ -86,6 +86,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case words[0] == "grade" && len(words) > 3:
+		fmt.Fprintf(stderr, "workbook grade: too many words (%s): quote the command of -cmd as one argument, -cmd 'python3 server.py {port}'\n", strings.Join(words[3:], " "))
+		return 2
 	case words[0] == "grade" && (len(words) == 2 || len(words) == 3):
 		dir := ""
 		if len(words) == 3 {
@@ -237,10 +240,7 @@ func (wb *workbook) plan(g gradeRequest) ([]*suite, error) {
 		}
 		shared = p
 	case g.dir != "" && (g.target != "all" || isGoFolder(g.dir)):
-		if !isGoFolder(g.dir) {
-			return nil, fmt.Errorf("%s holds no Go module (go.mod): make one with `workbook start`, or grade another language with -cmd", g.dir)
-		}
-		p, err := goProgram(g.dir, "")
+		p, err := wb.goSubmission(g.dir, targets[0])
 		if err != nil {
 			return nil, err
 		}
@@ -283,14 +283,60 @@ func (wb *workbook) programFor(target, parent string) (*program, error) {
 	if parent == "" {
 		return goProgram(filepath.Join(wb.root, filepath.FromSlash(folder)), folder)
 	}
-	dir := filepath.Join(parent, filepath.FromSlash(folder))
-	if !isGoFolder(dir) && !wb.isExercise(target) {
-		return nil, nil
+	// ~/my-server/stage4_404, and for an exercise ~/my-server/stage1_print/echo
+	// or ~/my-server/echo, as its README's start line makes it.
+	for _, dir := range []string{filepath.Join(parent, filepath.FromSlash(folder)), filepath.Join(parent, filepath.Base(folder))} {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil || wb.isExercise(target) && hasGoFiles(dir) {
+			return goProgram(dir, "")
+		}
 	}
-	if _, err := os.Stat(dir); err != nil {
-		return nil, nil
+	return nil, nil
+}
+
+// goSubmission finds the Go program in dir as a student or a course hands
+// it in: a module (a go.mod), a module one folder down (a zip's folder), or
+// .go files alone, which are built in a copy with the stage's own go.mod.
+func (wb *workbook) goSubmission(dir, target string) (*program, error) {
+	info, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s: no such folder", dir)
+	case !info.IsDir():
+		return nil, fmt.Errorf("%s is a file: give the folder that holds it", dir)
+	case isGoFolder(dir):
+		return goProgram(dir, "")
+	case hasGoFiles(dir):
+		stage, _, _ := strings.Cut(target, "/")
+		copyDir, err := os.MkdirTemp("", "workbook-module-")
+		if err == nil {
+			err = copyWork(dir, copyDir)
+		}
+		for _, name := range []string{"go.mod", "go.sum"} {
+			if err == nil {
+				err = copySource(filepath.Join(wb.root, stage, name), copyDir)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		return goProgram(copyDir, "")
 	}
-	return goProgram(dir, "")
+	var found []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() && isGoFolder(filepath.Join(dir, e.Name())) {
+			found = append(found, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(found) == 1 {
+		return goProgram(found[0], "")
+	}
+	return nil, fmt.Errorf("%s holds no Go program (no go.mod, no .go files): make one with `workbook start`, or grade another language with -cmd", dir)
+}
+
+func hasGoFiles(dir string) bool {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	return len(files) > 0
 }
 
 func isGoFolder(dir string) bool {
@@ -304,6 +350,13 @@ func (wb *workbook) grade(g gradeRequest, stdout, stderr io.Writer) int {
 	list, err := wb.plan(g)
 	if err != nil {
 		fmt.Fprintln(stderr, "workbook grade:", err)
+		if g.json != "" {
+			// An autograder shows results.json: it must say what went wrong.
+			res := gradescope{Output: "workbook grade: " + err.Error(), Tests: []gradescopeTest{{Name: "the submission", MaxScore: 1, Status: "failed", Output: err.Error()}}}
+			if werr := writeJSON(absFrom(g.cwd, g.json), res); werr != nil {
+				fmt.Fprintln(stderr, "workbook grade: -json:", werr)
+			}
+		}
 		return 2
 	}
 	binDir, err := os.MkdirTemp("", "workbook-grade-")
@@ -407,6 +460,9 @@ type gradescopeTest struct {
 func writeGradescope(path string, list []*suite, table string) error {
 	res := gradescope{Output: table, Tests: []gradescopeTest{}}
 	for _, s := range list {
+		if _, msg := s.prog.notReady(); msg != "" && !strings.Contains(res.Output, msg) {
+			res.Output += "\n" + msg + "\n"
+		}
 		for _, r := range s.results {
 			t := gradescopeTest{Name: s.name + ": " + filepath.Base(r.name), MaxScore: 1, Status: "passed", Output: r.output}
 			if s.mode != "" {
@@ -425,6 +481,10 @@ func writeGradescope(path string, list []*suite, table string) error {
 			res.Tests = append(res.Tests, t)
 		}
 	}
+	return writeJSON(path, res)
+}
+
+func writeJSON(path string, res gradescope) error {
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
 		return err
