@@ -702,8 +702,18 @@ func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
 		names = append(names, strings.TrimSpace(name+" "+c.usage))
 	}
 	slices.Sort(names)
+	// expect -response K WHAT ARGS: the check on the Kth response of the
+	// last send (several requests on one connection).
+	nth := 0
+	if len(args) >= 2 && args[0] == "-response" {
+		n, err := strconv.Atoi(args[1])
+		if err != nil || n < 1 {
+			ts.Fatalf("expect -response K: K is 1 for the first response, not %q", args[1])
+		}
+		nth, args = n, args[2:]
+	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: expect WHAT ARGS..., one of:\n\t%s", strings.Join(names, "\n\t"))
+		ts.Fatalf("usage: expect [-response K] WHAT ARGS..., one of:\n\t%s", strings.Join(names, "\n\t"))
 	}
 	c, ok := checks[args[0]]
 	switch {
@@ -717,11 +727,27 @@ func cmdExpect(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("expect: nothing sent yet; use send or client first")
 	}
 	env := &checkEnv{now: time.Now(), stage: stageNumber(st.suite.stage), readFile: func(name string) ([]byte, error) { return os.ReadFile(ts.MkAbs(name)) }}
-	f, err := c.run(env, st.last, args[1:])
+	ex := st.last
+	if nth > 0 {
+		if ex.via != "send" {
+			ts.Fatalf("expect -response: only after send")
+		}
+		parts := ex.responses()
+		if nth > len(parts) {
+			st.failExchange(ts, ex, fail(fmt.Sprintf("answer with at least %d responses", nth),
+				fmt.Sprintf("expected a response number %d, got %d in all", nth, len(parts))))
+		}
+		ex = parts[nth-1]
+	}
+	f, err := c.run(env, ex, args[1:])
 	if err != nil {
 		ts.Fatalf("expect %s: %v", args[0], err)
 	}
 	if f != nil {
+		if nth > 0 {
+			f.should = fmt.Sprintf("%s (response %d of this connection)", f.should, nth)
+			f.lines = append(f.lines, fmt.Sprintf("response %d: %s", nth, quoteTrunc(ex.response)))
+		}
 		st.failExchange(ts, st.last, f)
 	}
 }

@@ -176,6 +176,15 @@
 // bytes that arrived (no body for HEAD, 204, 304); Connection: close
 // (except after send -keep).
 //
+//	expect responses N            exactly N responses came back (a 1xx counts), and nothing after
+//	expect header-set 'NAMES'     exactly these headers, each once, in any order
+//
+// expect -response K WHAT ARGS... checks the Kth response of the last send
+// (1 for the first), for several requests on one connection: responses are
+// framed as a client frames them (a HEAD's, 1xx's, 204's or 304's ends with
+// its head; a chunked body with its last chunk; any other after
+// Content-Length bytes).
+//
 // expect takes no !: use no-header or body-lacks.
 //
 // # Helpers

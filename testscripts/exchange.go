@@ -220,6 +220,75 @@ func (r *response) values(name string) []string {
 	return vs
 }
 
+// responses splits what came back over a connection into its responses,
+// framed as a client frames them: a 1xx, 204 or 304 response, or one to a
+// HEAD, ends with its head; a chunked body with its last chunk and
+// trailers; any other body after Content-Length bytes, or at the close.
+// Each part is an exchange of its own, for the expect checks; the last
+// one ends as the connection did, the others framed.
+func (ex *exchange) responses() []*exchange {
+	var methods []string
+	for _, line := range strings.Split(string(ex.request()), "\n") {
+		if m := requestLineRE.FindStringSubmatch(strings.TrimSuffix(line, "\r")); m != nil {
+			methods = append(methods, m[1])
+		}
+	}
+	var parts []*exchange
+	raw := ex.response
+	for len(raw) > 0 {
+		method := ""
+		if len(methods) > 0 {
+			method = methods[0]
+		}
+		n := frameLength(raw, method)
+		if n < 0 {
+			n = len(raw) // not framed: the rest, up to the close
+		}
+		r := parseResponse(raw[:n])
+		if r.code/100 != 1 && len(methods) > 0 {
+			methods = methods[1:]
+		}
+		part := *ex
+		part.response, part.parsed, part.end = raw[:n], nil, endFramed
+		part.pieces = [][]byte{[]byte(method + " (one of the requests above)")}
+		parts = append(parts, &part)
+		raw = raw[n:]
+	}
+	if len(parts) > 0 {
+		parts[len(parts)-1].end = ex.end
+	}
+	return parts
+}
+
+// frameLength is the length of the one response at the start of raw, or
+// -1 when it is not all there or says nothing of its length.
+func frameLength(raw []byte, method string) int {
+	r := parseResponse(raw)
+	if r.headEnd < 0 {
+		return -1
+	}
+	if method == "HEAD" || r.code/100 == 1 || r.code == 204 || r.code == 304 {
+		return r.headEnd
+	}
+	if te := r.values("Transfer-Encoding"); len(te) > 0 && strings.Contains(strings.ToLower(te[len(te)-1]), "chunked") {
+		// The last chunk, "0", starts a line (the blank line's CRLF, or
+		// the one after the chunk before); then trailers, up to a blank line.
+		from := r.headEnd - 2
+		if end := bytes.Index(raw[from:], []byte("\r\n0\r\n")); end >= 0 {
+			if t := bytes.Index(raw[from+end+3:], []byte("\r\n\r\n")); t >= 0 {
+				return from + end + 3 + t + 4
+			}
+		}
+		return -1
+	}
+	if cl := r.values("Content-Length"); len(cl) > 0 {
+		if n, err := strconv.Atoi(cl[0]); err == nil && r.headEnd+n <= len(raw) {
+			return r.headEnd + n
+		}
+	}
+	return -1
+}
+
 // complete reports whether raw holds one whole response to a request with
 // the given method, framed by Content-Length (or chunked encoding). A
 // response without either is complete only when the server closes.

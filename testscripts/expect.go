@@ -48,6 +48,8 @@ var checks = map[string]check{
 	"closed":        {"", 0, checkClosed},
 	"silent":        {"", 0, checkSilent},
 	"whole-request": {"", 0, checkWholeRequest},
+	"responses":     {"N", 1, checkResponses},
+	"header-set":    {"'NAME NAME...'", 1, checkHeaderSet},
 }
 
 func checkStatus(c *checkEnv, ex *exchange, args []string) (*failure, error) {
@@ -644,4 +646,71 @@ func checkWholeRequest(_ *checkEnv, ex *exchange, _ []string) (*failure, error) 
 		return fail("read the whole request before answering", fmt.Sprintf("the answer began after %d of the %d bytes sent", ex.answeredAfter, len(ex.request()))), nil
 	}
 	return nil, nil
+}
+
+// checkResponses: the last send got exactly N responses (a 1xx counts),
+// each whole, and not one byte after the last.
+func checkResponses(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 1 {
+		return nil, fmt.Errorf("expect responses: %q is not a number of responses", args[0])
+	}
+	if ex.via != "send" {
+		return nil, errors.New("expect responses: only after send")
+	}
+	should := fmt.Sprintf("answer with %d responses, one after the other", want)
+	parts := ex.responses()
+	got := 0
+	for _, p := range parts {
+		got += len(p.response)
+	}
+	switch {
+	case len(parts) != want:
+		return fail(should, fmt.Sprintf("expected %d responses, got %d", want, len(parts))).
+			hint("each request on a connection gets exactly one response, in order; a HEAD's, a 304's or a 1xx's ends with its blank line, any other's after Content-Length bytes."), nil
+	case got < len(ex.response):
+		return fail(should, fmt.Sprintf("%d bytes came after the last response: %s", len(ex.response)-got, quoteTrunc(ex.response[got:]))).
+			hint("a body longer than its Content-Length, or a body after a HEAD, is read by the client as the start of the next response."), nil
+	}
+	return nil, nil
+}
+
+// checkHeaderSet: the response has exactly these headers, each once, in
+// any order (names compared as HTTP does, without regard to case).
+func checkHeaderSet(_ *checkEnv, ex *exchange, args []string) (*failure, error) {
+	want := strings.Fields(strings.ToLower(args[0]))
+	if len(want) == 0 {
+		return nil, errors.New("expect header-set: name at least one header")
+	}
+	var got []string
+	for _, h := range ex.resp().headers {
+		got = append(got, strings.ToLower(h.name))
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if slices.Equal(want, got) {
+		return nil, nil
+	}
+	var extra, missing []string
+	for _, g := range got {
+		if !slices.Contains(want, g) {
+			extra = append(extra, g)
+		}
+	}
+	for _, w := range want {
+		if !slices.Contains(got, w) {
+			missing = append(missing, w)
+		}
+	}
+	f := fail("send exactly the headers "+args[0], fmt.Sprintf("expected the headers %s; got %s", strings.Join(want, ", "), strings.Join(got, ", ")))
+	if len(extra) > 0 {
+		f.hint("not expected here: %s.", strings.Join(extra, ", "))
+	}
+	if len(missing) > 0 {
+		f.hint("missing: %s.", strings.Join(missing, ", "))
+	}
+	if len(extra) == 0 && len(missing) == 0 {
+		f.hint("a header is sent more than once: send each once.")
+	}
+	return f, nil
 }
