@@ -33,12 +33,13 @@ const (
 	cgiReadAhead = 64 << 10
 )
 
-// isCGI reports whether a cleaned name is in the CGI folder. The test
-// ignores case: on a file system that does too (macOS, Windows),
-// "CGI-BIN/x" opens cgi-bin/x, and must not send its source either.
+// isCGI reports whether a cleaned name is in the CGI folder, by the
+// folder's own name: "cgi-bin/x". Any other name that reaches the folder
+// ("CGI-BIN/x" where the file system ignores case, a symlink to it) is
+// refused by serveFile (notScripts), never run: a script has one URL.
 func isCGI(name string) bool {
 	first, _, _ := strings.Cut(name, "/")
-	return strings.EqualFold(first, cgiDir)
+	return first == cgiDir
 }
 
 // cgiSettings are a cgiRunner's settings, fixed before the server starts.
@@ -61,8 +62,9 @@ type cgiRunner struct {
 // serveCGI runs a script under cgi-bin/ and sends what it prints, as
 // CGI/1.1 (RFC 3875) says: the request goes in through environment
 // variables and stdin, the response comes out of stdout, a header block
-// and then the body. A nil runner (CGI turned off) refuses.
-func (c *cgiRunner) serveCGI(w *response, req *request, name string) {
+// and then the body. A nil runner (CGI turned off) refuses. slash says
+// whether the path ended in "/", which PATH_INFO keeps.
+func (c *cgiRunner) serveCGI(w *response, req *request, name string, slash bool) {
 	if c == nil {
 		sendError(w, 403)
 		return
@@ -75,7 +77,7 @@ func (c *cgiRunner) serveCGI(w *response, req *request, name string) {
 		sendError(w, 501)
 		return
 	}
-	script, pathInfo, status := findScript(c.root, name)
+	script, pathInfo, status := findScript(c.root, name, slash)
 	// PATH_INFO reaches the script decoded (RFC 3875 §4.1.5), so
 	// "%0d%0a" in the URL would be a real CR LF in it: a script that
 	// echoes it into a header line would let the client add headers of
@@ -236,8 +238,9 @@ func (c *cgiRunner) localRedirect(w *response, req *request, loc string) {
 // findScript finds the script a name runs: the first file on its path
 // below cgi-bin. What follows is PATH_INFO, extra path for the script to
 // use (RFC 3875 §4.1.5): cgi-bin/wiki.sh/Main_Page runs cgi-bin/wiki.sh
-// with PATH_INFO=/Main_Page.
-func findScript(root *os.Root, name string) (script, pathInfo string, status int) {
+// with PATH_INFO=/Main_Page. A final slash is part of it: /Main_Page/,
+// or "/" alone for cgi-bin/wiki.sh/.
+func findScript(root *os.Root, name string, slash bool) (script, pathInfo string, status int) {
 	parts := strings.Split(name, "/")
 	for i := 2; i <= len(parts); i++ {
 		script = path.Join(parts[:i]...)
@@ -253,6 +256,9 @@ func findScript(root *os.Root, name string) (script, pathInfo string, status int
 		}
 		if i < len(parts) {
 			pathInfo = "/" + path.Join(parts[i:]...)
+		}
+		if slash {
+			pathInfo += "/"
 		}
 		return script, pathInfo, 0
 	}

@@ -19,6 +19,7 @@ type config struct {
 	bind, dir, port, mode string
 	cgi                   bool
 	cgiTimeout            time.Duration
+	dotfiles              bool // serve and list names that start with "."
 	idleTimeout           time.Duration
 	headTimeout           time.Duration
 	bodyTimeout           time.Duration
@@ -67,6 +68,7 @@ func parseFlags() config {
 	flag.StringVar(&cfg.dir, "dir", "web", "folder to serve files from (the document root)")
 	flag.BoolVar(&cfg.cgi, "cgi", true, "run the programs in the folder cgi-bin/ as CGI scripts")
 	flag.DurationVar(&cfg.cgiTimeout, "cgi-timeout", 10*time.Second, "how long a CGI script may run")
+	flag.BoolVar(&cfg.dotfiles, "dotfiles", false, "serve and list files and folders whose names start with \".\" (.env, .git)")
 	flag.DurationVar(&cfg.idleTimeout, "idle-timeout", 5*time.Second, "how long a connection may wait for its next request")
 	flag.DurationVar(&cfg.headTimeout, "head-timeout", 10*time.Second, "how long a request's head may take to arrive")
 	flag.DurationVar(&cfg.bodyTimeout, "body-timeout", 30*time.Second, "how long a request's body may take to arrive")
@@ -120,7 +122,7 @@ func newServer(cfg config) (*server, *docRoot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	site := &docRoot{root: root, pages: pages}
+	site := &docRoot{root: root, pages: pages, dotfiles: cfg.dotfiles}
 	routes := app{pages}.routes()
 	if cfg.panicRoute {
 		routes = append(routes, route{"/debug/panic", "GET, HEAD", crash})
