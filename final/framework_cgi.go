@@ -158,6 +158,10 @@ func (c *cgiRunner) run(w *response, req *request, script, pathInfo string) (red
 		sendError(w, 500)
 		return ""
 	}
+	// A process that left the group (setsid) outlives the group kill, and
+	// may hold stdout open: we would read, and hold this script's turn,
+	// for as long as it lives. At the deadline, stop reading.
+	context.AfterFunc(ctx, func() { stdout.Close() })
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			sendError(w, 403)
