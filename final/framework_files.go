@@ -220,23 +220,21 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 // name, /cgi-bin/...; any other name that reaches it is refused: 403, as
 // /cgi-bin/ itself is, for the file is there and is not for sending.
 func (d *docRoot) notScripts(name string) int {
-	real, ok := realName(d.root, name)
+	resolved, top, ok := realName(d.root, name)
 	if !ok {
 		return 404
 	}
-	// The first folder of the real name, compared with cgi-bin as a file,
-	// not as a name: on a file system that ignores case (macOS, Windows),
-	// "CGI-BIN" is cgi-bin, and Windows has a short name for it too
-	// ("CGI-BI~1"). SameFile compares device and inode numbers.
-	first, _, _ := strings.Cut(real, "/")
-	if first == cgiDir {
+	// Its first folder, compared with cgi-bin as a file, not as a name: on
+	// a file system that ignores case (macOS, Windows), "CGI-BIN" is
+	// cgi-bin, and Windows has a short name for it too ("CGI-BI~1").
+	// SameFile compares device and inode numbers.
+	if top == nil || !top.IsDir() {
+		return 0 // the root itself, or a file in it: not in any folder
+	}
+	if first, _, _ := strings.Cut(resolved, "/"); first == cgiDir {
 		return 403
 	}
-	info, err := d.root.Lstat(first)
-	if err != nil || !info.IsDir() {
-		return 0 // a file at the top: not in any folder
-	}
-	if folder, err := d.root.Stat(cgiDir); err == nil && os.SameFile(info, folder) {
+	if folder, err := d.root.Stat(cgiDir); err == nil && os.SameFile(top, folder) {
 		return 403
 	}
 	return 0
@@ -244,10 +242,11 @@ func (d *docRoot) notScripts(name string) int {
 
 // realName follows the symlinks on a name's path, as the system does when
 // it opens the name, and returns the name it comes to, with no symlink on
-// its way; or false if the name leads nowhere: to a missing file, out of
-// the root, or through too many symlinks (os.Root gives up after 8).
-func realName(root *os.Root, name string) (string, bool) {
-	real, todo := ".", strings.Split(name, "/")
+// its way, and what the first part of that is (nil for the root itself);
+// or false if the name leads nowhere: to a missing file, out of the root,
+// or through too many symlinks (os.Root gives up after 8).
+func realName(root *os.Root, name string) (resolved string, top fs.FileInfo, ok bool) {
+	resolved, todo := ".", strings.Split(name, "/")
 	for links := 0; len(todo) > 0; {
 		part := todo[0]
 		todo = todo[1:]
@@ -255,30 +254,35 @@ func realName(root *os.Root, name string) (string, bool) {
 		case part == "" || part == ".":
 			continue
 		case part == "..":
-			// real has no symlink on it: ".." is its last part removed.
-			if real == "." {
-				return "", false // above the root
+			// resolved has no symlink on it: ".." is its last part removed.
+			if resolved == "." {
+				return "", nil, false // above the root
 			}
-			real = path.Dir(real)
+			if resolved = path.Dir(resolved); resolved == "." {
+				top = nil
+			}
 			continue
 		}
-		next := path.Join(real, part)
+		next := path.Join(resolved, part)
 		info, err := root.Lstat(next)
 		if err != nil {
-			return "", false
+			return "", nil, false
 		}
 		if info.Mode()&fs.ModeSymlink == 0 {
-			real = next
+			if resolved == "." {
+				top = info
+			}
+			resolved = next
 			continue
 		}
 		// A symlink: what it points to takes its place on the way.
 		target, err := root.Readlink(next)
 		if links++; err != nil || links > 8 || filepath.IsAbs(target) {
-			return "", false
+			return "", nil, false
 		}
 		todo = append(strings.Split(filepath.ToSlash(target), "/"), todo...)
 	}
-	return real, true
+	return resolved, top, true
 }
 
 // sendContent opens a file and sends it, or the part of it that a Range
