@@ -158,7 +158,7 @@ func testCGIFailedScripts(t *testing.T, mode string) {
 		})
 	}
 	checkNoLeaks(t, before)
-	waitFor(t, 5*time.Second, "no live sleep "+marker, func() bool { return len(liveProcessesWith(marker)) == 0 })
+	waitFor(t, 5*time.Second, "no live sleep "+marker, func() bool { return len(liveProcessesIn(ts.root, marker)) == 0 })
 }
 
 // TestCGISetsid: a child that calls setsid(2) leaves the script's process
@@ -182,8 +182,7 @@ func testCGISetsid(t *testing.T, mode string) {
 		setsid+" sleep "+marker+" 2>/dev/null &\n"+
 		"printf 'Content-Type: text/plain\\n\\nescaped\\n'\n")
 	t.Cleanup(func() {
-		for _, p := range liveProcessesWith(marker) {
-			pid, _ := strconv.Atoi(strings.Split(p, "/")[2])
+		for _, pid := range liveProcessesIn(ts.root, marker) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	})
@@ -203,5 +202,21 @@ func testCGISetsid(t *testing.T, mode string) {
 	}
 	conn.Close()
 	checkNoLeaks(t, before)
-	t.Logf("still running, out of the server's reach: %q", liveProcessesWith(marker))
+	t.Logf("still running, out of the server's reach: %v", liveProcessesIn(ts.root, marker))
+}
+
+// liveProcessesIn lists the processes of liveProcessesWith(marker) that
+// run in a folder below dir (a CGI script runs in its own folder): this
+// test's, not those of another test run on the same machine.
+func liveProcessesIn(dir, marker string) []int {
+	var pids []int
+	for _, p := range liveProcessesWith(marker) {
+		proc, _, _ := strings.Cut(p, "/cmdline")
+		cwd, err := os.Readlink(proc + "/cwd")
+		pid, _ := strconv.Atoi(filepath.Base(proc))
+		if err == nil && strings.HasPrefix(cwd, dir+"/") {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
