@@ -293,6 +293,8 @@ func (c *cgiRunner) relay(w *response, req *request, sc scriptRun) (redirect str
 		// and the client knows the body is incomplete. So it is when the
 		// deadline killed the script, and when the script failed (killed
 		// by a signal, or an exit status not 0) after its output began.
+		// (An HTTP/1.0 body has no chunks: it ends at the close, cut or
+		// not, and its client cannot tell.)
 		if _, err := io.Copy(w, sc.out); err != nil || sc.ctx.Err() != nil || sc.failed() {
 			w.abort()
 			// Or the client has gone, and nobody reads the script's
