@@ -181,7 +181,9 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 	// the right URL (RFC 9110 §15.4.2). It is built from the cleaned
 	// name, so it always starts with exactly one "/": "//evil.example/"
 	// would send the browser to another site (an open redirect,
-	// CVE-2021-28861).
+	// CVE-2021-28861). The test is on the path as sent, not decoded, as
+	// the browser resolves links against it: "/notes%2f" and "/notes/."
+	// are sent to "/notes/" too, the folder's one URL.
 	if !strings.HasSuffix(req.path, "/") {
 		location := (&url.URL{Path: "/" + strings.TrimPrefix(name+"/", "./")}).EscapedPath()
 		if req.query != "" {
