@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -31,14 +32,26 @@ const (
 	// answering: output that ends within it gets a Content-Length, longer
 	// output is streamed in chunks as it comes, never held whole.
 	cgiReadAhead = 64 << 10
+	// cgiMaxDefault is how many scripts may run at once (-cgi-max): each is
+	// a process, or several, and a burst of requests must not become a
+	// burst of processes as large.
+	cgiMaxDefault = 16
+	// cgiQueueWait is how long a request waits for a turn when -cgi-max
+	// scripts are running: a burst of quick scripts is served in turns,
+	// and only a longer wait is refused.
+	cgiQueueWait = time.Second
+	// cgiExitGrace is how long a script may run on after its output has
+	// ended before we stop waiting to learn how it ended (failed).
+	cgiExitGrace = 2 * time.Second
 )
 
-// isCGI reports whether a cleaned name is in the CGI folder. The test
-// ignores case: on a file system that does too (macOS, Windows),
-// "CGI-BIN/x" opens cgi-bin/x, and must not send its source either.
+// isCGI reports whether a cleaned name is in the CGI folder, by the
+// folder's own name: "cgi-bin/x". Any other name that reaches the folder
+// ("CGI-BIN/x" where the file system ignores case, a symlink to it) is
+// refused by serveFile (notScripts), never run: a script has one URL.
 func isCGI(name string) bool {
 	first, _, _ := strings.Cut(name, "/")
-	return strings.EqualFold(first, cgiDir)
+	return first == cgiDir
 }
 
 // cgiSettings are a cgiRunner's settings, fixed before the server starts.
@@ -46,6 +59,7 @@ type cgiSettings struct {
 	root    *os.Root
 	dir     string        // the document root as an absolute path, for the scripts
 	timeout time.Duration // how long a script may run
+	max     int           // how many scripts may run at once (0: cgiMaxDefault)
 	site    handler       // where a local redirect goes (RFC 3875 §6.2.2): the whole site again
 }
 
@@ -54,15 +68,25 @@ type cgiSettings struct {
 type cgiRunner struct {
 	cgiSettings
 
+	turns   chan struct{} // one token in it per script running: no more than max
 	mu      sync.Mutex
 	scripts map[*exec.Cmd]bool // the scripts running
+}
+
+// newCGIRunner makes a runner with its settings.
+func newCGIRunner(s cgiSettings) *cgiRunner {
+	if s.max <= 0 {
+		s.max = cgiMaxDefault
+	}
+	return &cgiRunner{cgiSettings: s, turns: make(chan struct{}, s.max)}
 }
 
 // serveCGI runs a script under cgi-bin/ and sends what it prints, as
 // CGI/1.1 (RFC 3875) says: the request goes in through environment
 // variables and stdin, the response comes out of stdout, a header block
-// and then the body. A nil runner (CGI turned off) refuses.
-func (c *cgiRunner) serveCGI(w *response, req *request, name string) {
+// and then the body. A nil runner (CGI turned off) refuses. slash says
+// whether the path ended in "/", which PATH_INFO keeps.
+func (c *cgiRunner) serveCGI(w *response, req *request, name string, slash bool) {
 	if c == nil {
 		sendError(w, 403)
 		return
@@ -75,7 +99,7 @@ func (c *cgiRunner) serveCGI(w *response, req *request, name string) {
 		sendError(w, 501)
 		return
 	}
-	script, pathInfo, status := findScript(c.root, name)
+	script, pathInfo, status := findScript(c.root, name, slash)
 	// PATH_INFO reaches the script decoded (RFC 3875 §4.1.5), so
 	// "%0d%0a" in the URL would be a real CR LF in it: a script that
 	// echoes it into a header line would let the client add headers of
@@ -90,12 +114,24 @@ func (c *cgiRunner) serveCGI(w *response, req *request, name string) {
 	// From here on we wait for the script, not for the client: an event
 	// loop must hand this connection to a goroutine of its own.
 	w.conn.blocking()
-	c.run(w, req, script, pathInfo)
+	if loc := c.run(w, req, script, pathInfo); loc != "" {
+		c.localRedirect(w, req, loc)
+	}
 }
 
 // run starts the script, answers with what it prints, and makes sure that
-// it, and whatever it started, is gone when the answer is.
-func (c *cgiRunner) run(w *response, req *request, script, pathInfo string) {
+// it, and whatever it started, is gone when the answer is. It returns the
+// path of a local redirect, for serveCGI to follow once the script's turn
+// is over.
+func (c *cgiRunner) run(w *response, req *request, script, pathInfo string) (redirect string) {
+	// Each script is a process, or more: a turn to run one is waited for,
+	// briefly, and past that refused: 503 Service Unavailable, with
+	// Retry-After (RFC 9110 §15.6.4, §10.2.3): come back in a second.
+	if !c.takeTurn() {
+		sendError(w, 503, "Retry-After: 1")
+		return ""
+	}
+	defer func() { <-c.turns }() // last: once the script is reaped
 	// The script gets a deadline: one that loops or waits for ever would
 	// otherwise hold the connection, and a process, for ever.
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
@@ -120,15 +156,19 @@ func (c *cgiRunner) run(w *response, req *request, script, pathInfo string) {
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		sendError(w, 500)
-		return
+		return ""
 	}
+	// A process that left the group (setsid) outlives the group kill, and
+	// may hold stdout open: we would read, and hold this script's turn,
+	// for as long as it lives. At the deadline, stop reading.
+	context.AfterFunc(ctx, func() { stdout.Close() })
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, fs.ErrPermission) {
 			sendError(w, 403)
-			return
+			return ""
 		}
 		sendError(w, 500) // not a program: no "#!" line, say
-		return
+		return ""
 	}
 	// Whatever happens next, reap the process, and kill anything it left
 	// running in its group. Until then the runner knows of it: a script
@@ -146,49 +186,91 @@ func (c *cgiRunner) run(w *response, req *request, script, pathInfo string) {
 		wait()
 		c.track(cmd, false)
 	}()
-	c.relay(w, req, scriptRun{ctx, cancel, wait, bufio.NewReaderSize(stdout, maxHead)})
+	kill := func() { killGroup(cmd) }
+	return c.relay(w, req, scriptRun{script, ctx, cancel, kill, wait, bufio.NewReaderSize(stdout, maxHead)})
+}
+
+// takeTurn waits, cgiQueueWait at most, until fewer than max scripts are
+// running, and reports whether this one may run.
+func (c *cgiRunner) takeTurn() bool {
+	select {
+	case c.turns <- struct{}{}:
+		return true
+	case <-time.After(cgiQueueWait):
+		return false
+	}
 }
 
 // scriptRun is a script running, as relay sees it: its deadline, and its
 // output, read through a buffer as big as the longest header block we take
 // from a client (ReadSlice needs a whole header line in the buffer).
 type scriptRun struct {
+	name   string
 	ctx    context.Context
-	cancel context.CancelFunc // kills it
+	cancel context.CancelFunc // kills it, as its deadline would
+	kill   func()             // kills it, deadline or not
 	wait   func() error       // waits for it to end, once
 	out    *bufio.Reader
 }
 
+// failed waits for the script to exit, once its output has ended, and
+// reports whether it failed: killed by a signal, or exited with a status
+// other than 0. Output that ends in a failure may stop anywhere: a shell
+// killed by the kernel for its memory, a Python traceback after half a
+// page. A script that runs on, its output closed, for cgiExitGrace meant
+// its answer to be whole: it is killed (run would kill it next anyway),
+// and has not failed.
+func (sc scriptRun) failed() bool {
+	late := time.AfterFunc(cgiExitGrace, sc.kill)
+	err := sc.wait()
+	if !late.Stop() {
+		return false
+	}
+	// ErrWaitDelay: it exited with 0, but a process it started still held
+	// its stderr when cmd.WaitDelay ran out. Not the script's failure.
+	if err == nil || errors.Is(err, exec.ErrWaitDelay) {
+		return false
+	}
+	fmt.Fprintf(os.Stderr, "%s: %v\n", sc.name, err) // "exit status 1", "signal: killed"
+	return true
+}
+
 // relay answers with what the script prints: its header block, then its
 // body, read ahead up to cgiReadAhead (then sent with a Content-Length) or
-// streamed as it comes.
-func (c *cgiRunner) relay(w *response, req *request, sc scriptRun) {
+// streamed as it comes. It returns the path of a local redirect, if that
+// is the answer.
+func (c *cgiRunner) relay(w *response, req *request, sc scriptRun) (redirect string) {
 	status, contentType, header, err := readCGIHeader(sc.out)
 	var body []byte
 	if err == nil {
 		body, err = io.ReadAll(io.LimitReader(sc.out, cgiReadAhead))
 	}
+	// The output has ended, and not a byte has gone out: a script that
+	// failed can still be answered 500, never passed off as a whole answer.
+	if err == nil && len(body) < cgiReadAhead && sc.failed() {
+		err = errors.New("failed")
+	}
 	if err != nil {
-		// Nothing usable came out. Let the script finish (reading what it
-		// still prints, or it could block on a full pipe), then: too slow
-		// is 504 Gateway Timeout; a script that failed is our side's error,
-		// 500; one that "succeeded" spoke garbage, an upstream's error,
-		// 502 Bad Gateway.
+		// Nothing usable came out, or the script failed. Let it finish
+		// (reading what it still prints, or it could block on a full
+		// pipe), then: too slow is 504 Gateway Timeout; a script that
+		// failed is our side's error, 500; one that "succeeded" spoke
+		// garbage, an upstream's error, 502 Bad Gateway.
 		io.Copy(io.Discard, sc.out)
-		failed := sc.wait() != nil
+		exit := sc.wait()
 		switch {
 		case sc.ctx.Err() != nil:
 			sendError(w, 504)
-		case failed:
+		case exit != nil && !errors.Is(exit, exec.ErrWaitDelay):
 			sendError(w, 500)
 		default:
 			sendError(w, 502)
 		}
-		return
+		return ""
 	}
 	if sc.ctx.Err() != nil {
 		sendError(w, 504) // a header, then nothing in time
-		return
+		return ""
 	}
 	// A Location that is a path on this server, alone in the header
 	// block, is a local redirect (§6.2.2): the server answers as if the
@@ -196,9 +278,7 @@ func (c *cgiRunner) relay(w *response, req *request, sc scriptRun) {
 	// learns of it.
 	if len(header) == 1 && strings.HasPrefix(header[0], "Location: /") &&
 		status == 302 && contentType == "" && len(body) == 0 {
-		sc.wait()
-		c.localRedirect(w, req, strings.TrimPrefix(header[0], "Location: "))
-		return
+		return strings.TrimPrefix(header[0], "Location: ")
 	}
 
 	length := int64(len(body))
@@ -208,14 +288,22 @@ func (c *cgiRunner) relay(w *response, req *request, sc scriptRun) {
 	writeHead(w, status, contentType, length, header...)
 	w.Write(body)
 	if length < 0 {
-		if _, err := io.Copy(w, sc.out); err != nil || sc.ctx.Err() != nil {
-			w.abort() // killed halfway through: the client must know
+		// Cut short, the answer must not end as a whole one does, with the
+		// last chunk (RFC 9112 §7.1): the connection closes without it,
+		// and the client knows the body is incomplete. So it is when the
+		// deadline killed the script, and when the script failed (killed
+		// by a signal, or an exit status not 0) after its output began.
+		// (An HTTP/1.0 body has no chunks: it ends at the close, cut or
+		// not, and its client cannot tell.)
+		if _, err := io.Copy(w, sc.out); err != nil || sc.ctx.Err() != nil || sc.failed() {
+			w.abort()
 			// Or the client has gone, and nobody reads the script's
 			// output: it would block on a full pipe, and we in wait(),
 			// until the CGI timeout. Kill it now.
 			sc.cancel()
 		}
 	}
+	return ""
 }
 
 // localRedirect answers as if the client had asked for loc with a GET. A
@@ -236,8 +324,9 @@ func (c *cgiRunner) localRedirect(w *response, req *request, loc string) {
 // findScript finds the script a name runs: the first file on its path
 // below cgi-bin. What follows is PATH_INFO, extra path for the script to
 // use (RFC 3875 §4.1.5): cgi-bin/wiki.sh/Main_Page runs cgi-bin/wiki.sh
-// with PATH_INFO=/Main_Page.
-func findScript(root *os.Root, name string) (script, pathInfo string, status int) {
+// with PATH_INFO=/Main_Page. A final slash is part of it: /Main_Page/,
+// or "/" alone for cgi-bin/wiki.sh/.
+func findScript(root *os.Root, name string, slash bool) (script, pathInfo string, status int) {
 	parts := strings.Split(name, "/")
 	for i := 2; i <= len(parts); i++ {
 		script = path.Join(parts[:i]...)
@@ -253,6 +342,9 @@ func findScript(root *os.Root, name string) (script, pathInfo string, status int
 		}
 		if i < len(parts) {
 			pathInfo = "/" + path.Join(parts[i:]...)
+		}
+		if slash {
+			pathInfo += "/"
 		}
 		return script, pathInfo, 0
 	}

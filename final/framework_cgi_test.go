@@ -36,7 +36,9 @@ func TestReadCGIHeader(t *testing.T) {
 }
 
 func TestIsCGI(t *testing.T) {
-	for name, want := range map[string]bool{"cgi-bin": true, "cgi-bin/x.sh": true, "CGI-BIN/x.sh": true, "cgi-binx/y": false, "a/cgi-bin/x": false} {
+	// "CGI-BIN/x.sh" is not run, whatever the file system: serveFile
+	// refuses it where it opens cgi-bin/x.sh (notScripts).
+	for name, want := range map[string]bool{"cgi-bin": true, "cgi-bin/x.sh": true, "CGI-BIN/x.sh": false, "cgi-binx/y": false, "a/cgi-bin/x": false} {
 		if isCGI(name) != want {
 			t.Errorf("isCGI(%q) = %v", name, !want)
 		}

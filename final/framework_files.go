@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,59 +52,93 @@ const smallFile = 16 << 10
 // docRoot serves a folder, the document root: its files, a page listing
 // each of its folders, and the programs in its cgi-bin folder.
 type docRoot struct {
-	root  *os.Root   // os.Root opens files only inside the folder
-	pages pages      // for the listings
-	cgi   *cgiRunner // nil: CGI is off (-cgi=false)
+	root     *os.Root   // os.Root opens files only inside the folder
+	pages    pages      // for the listings
+	cgi      *cgiRunner // nil: CGI is off (-cgi=false)
+	dotfiles bool       // serve and list names that start with "." (-dotfiles)
 
 	listings listingCache // the one thing that changes as it serves
 }
 
 // serveHTTP answers a request for a path of the document root.
 func (d *docRoot) serveHTTP(w *response, req *request) {
-	name, ok := fileName(req.path)
+	name, slash, ok := fileName(req.path)
 	if !ok {
 		sendError(w, 400)
 		return
 	}
-	// Decided on the cleaned name, never on the raw target: every spelling
-	// of a script's path ("//cgi-bin/x", "/cgi-bin/./x", "/%63gi-bin/x")
-	// must run it, or one of them would send its source code.
-	if isCGI(name) {
-		d.cgi.serveCGI(w, req, name)
+	// ".env", ".git/config", ".htpasswd": a name that starts with a dot is
+	// hidden by custom, and holds what no visitor should read (secrets, a
+	// repository's whole history). Answer as if it were not there, as
+	// nginx's autoindex and hardened configurations do, unless -dotfiles.
+	if !d.dotfiles && hidden(name) {
+		sendError(w, 404)
 		return
 	}
-	d.serveFile(w, req, name)
+	// Decided on the cleaned name, never on the raw target: every spelling
+	// of a script's path ("//cgi-bin/x", "/cgi-bin/./x", "/%63gi-bin/x")
+	// must run it, or one of them would send its source code. Other names
+	// that reach the same files (a symlink to the folder) are refused by
+	// serveFile.
+	if isCGI(name) {
+		d.cgi.serveCGI(w, req, name, slash)
+		return
+	}
+	d.serveFile(w, req, name, slash)
 }
 
 // fileName turns a request's path into a name under the document root,
 // such as "images/gopher.png", or reports false for a path we refuse.
-func fileName(p string) (string, bool) {
+// slash says whether the path ends in a "/", which names a folder.
+func fileName(p string) (name string, slash, ok bool) {
 	// Browsers send "my file.txt" as "my%20file.txt". Decode exactly once:
 	// decoding twice turns "%252e" into "%2e" into ".", a classic way past
 	// a check made between the two.
 	p, err := url.PathUnescape(p)
 	if err != nil {
-		return "", false
+		return "", false, false
 	}
 	// Then refuse what no honest browser sends: a ".." segment, which climbs
 	// out of a folder (also when it came as %2e%2e, or with %2f for "/");
 	// a backslash, a separator on Windows; a NUL byte, which ends a string
 	// for the OS underneath, so the OS would open a different name.
 	if strings.ContainsAny(p, "\\\x00") || slices.Contains(strings.Split(p, "/"), "..") {
-		return "", false
+		return "", false, false
 	}
+	// A final "." segment keeps the slash before it: RFC 3986 §5.2.4
+	// (remove_dot_segments) makes "/a/." into "/a/", not "/a". So
+	// "/small.txt/." is "/small.txt/", and both get the same answer.
+	slash = strings.HasSuffix(p, "/") || strings.HasSuffix(p, "/.")
 	// "/a//b/./c" names the same file as "a/b/c"; "/" is the root itself.
-	name := strings.TrimPrefix(path.Clean(p), "/")
+	name = strings.TrimPrefix(path.Clean(p), "/")
 	if name == "" {
 		name = "."
 	}
-	return name, true
+	return name, slash, true
 }
 
-// serveFile answers with the file, or the folder, that name names.
-func (d *docRoot) serveFile(w *response, req *request, name string) {
+// hidden reports whether a cleaned name has a part that starts with a
+// dot. "/.well-known/" is not hidden: RFC 8615 reserves it for what a site
+// publishes to the world (security.txt, the ACME challenges that prove a
+// site's name to a certificate authority).
+func hidden(name string) bool {
+	for i, part := range strings.Split(name, "/") {
+		if strings.HasPrefix(part, ".") && part != "." && (i > 0 || part != ".well-known") {
+			return true
+		}
+	}
+	return false
+}
+
+// serveFile answers with the file, or the folder, that name names; slash
+// says whether the path ended in "/".
+func (d *docRoot) serveFile(w *response, req *request, name string, slash bool) {
 	if req.method != "GET" && req.method != "HEAD" {
 		sendError(w, 405, "Allow: GET, HEAD")
+		return
+	}
+	if status := d.notScripts(name); status != 0 {
+		sendError(w, status)
 		return
 	}
 	// os.Root.Stat follows symlinks, but only inside the root: a link
@@ -112,7 +147,7 @@ func (d *docRoot) serveFile(w *response, req *request, name string) {
 	// "/sample.txt/" names a folder that is not there: fileName's Clean
 	// dropped the slash, but a file served at that URL would be one file
 	// at two URLs, and its relative links would resolve wrongly.
-	if err != nil || !info.IsDir() && strings.HasSuffix(req.path, "/") {
+	if err != nil || !info.IsDir() && slash {
 		sendError(w, 404)
 		return
 	}
@@ -146,7 +181,9 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 	// the right URL (RFC 9110 §15.4.2). It is built from the cleaned
 	// name, so it always starts with exactly one "/": "//evil.example/"
 	// would send the browser to another site (an open redirect,
-	// CVE-2021-28861).
+	// CVE-2021-28861). The test is on the path as sent, not decoded, as
+	// the browser resolves links against it: "/notes%2f" and "/notes/."
+	// are sent to "/notes/" too, the folder's one URL.
 	if !strings.HasSuffix(req.path, "/") {
 		location := (&url.URL{Path: "/" + strings.TrimPrefix(name+"/", "./")}).EscapedPath()
 		if req.query != "" {
@@ -163,7 +200,91 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 		d.sendListing(w, name)
 		return "", nil, true
 	}
+	// index.html may be a symlink too, into cgi-bin, say.
+	if status := d.notScripts(index); status != 0 {
+		sendError(w, status)
+		return "", nil, true
+	}
 	return index, info, false
+}
+
+// notScripts returns 0 for a name whose file or folder may be sent, or
+// the status that refuses it: 404 for a name that leads nowhere, 403 for
+// one that leads into the CGI folder by another name than its own. What
+// counts is the file the name resolves to, not how it is spelled: with a
+// symlink "scripts -> cgi-bin", "scripts/env.sh" is cgi-bin/env.sh, and
+// sending it would send a program's source, passwords and all.
+//
+// Why not run it, under that name? Then each symlink into cgi-bin would
+// be another URL for every script, and a link made for another reason (an
+// upload folder, a "current" link to a release) would quietly make
+// programs runnable where nobody meant them to be. A script runs under one
+// name, /cgi-bin/...; any other name that reaches it is refused: 403, as
+// /cgi-bin/ itself is, for the file is there and is not for sending.
+func (d *docRoot) notScripts(name string) int {
+	resolved, top, ok := realName(d.root, name)
+	if !ok {
+		return 404
+	}
+	// Its first folder, compared with cgi-bin as a file, not as a name: on
+	// a file system that ignores case (macOS, Windows), "CGI-BIN" is
+	// cgi-bin, and Windows has a short name for it too ("CGI-BI~1").
+	// SameFile compares device and inode numbers.
+	if top == nil || !top.IsDir() {
+		return 0 // the root itself, or a file in it: not in any folder
+	}
+	if first, _, _ := strings.Cut(resolved, "/"); first == cgiDir {
+		return 403
+	}
+	if folder, err := d.root.Stat(cgiDir); err == nil && os.SameFile(top, folder) {
+		return 403
+	}
+	return 0
+}
+
+// realName follows the symlinks on a name's path, as the system does when
+// it opens the name, and returns the name it comes to, with no symlink on
+// its way, and what the first part of that is (nil for the root itself);
+// or false if the name leads nowhere: to a missing file, out of the root,
+// or through too many symlinks (os.Root gives up after 8).
+func realName(root *os.Root, name string) (resolved string, top fs.FileInfo, ok bool) {
+	resolved, todo := ".", strings.Split(name, "/")
+	for links := 0; len(todo) > 0; {
+		part := todo[0]
+		todo = todo[1:]
+		switch {
+		case part == "" || part == ".":
+			continue
+		case part == "..":
+			// resolved has no symlink on it: ".." is its last part removed.
+			if resolved == "." {
+				return "", nil, false // above the root
+			}
+			if resolved = path.Dir(resolved); resolved == "." {
+				top = nil
+			}
+			continue
+		}
+		next := path.Join(resolved, part)
+		info, err := root.Lstat(next)
+		if err != nil {
+			return "", nil, false
+		}
+		if info.Mode()&fs.ModeSymlink == 0 {
+			if resolved == "." {
+				top = info
+			}
+			resolved = next
+			continue
+		}
+		// A symlink: what it points to takes its place on the way.
+		target, err := root.Readlink(next)
+		if links++; err != nil || links > 8 || filepath.IsAbs(target) {
+			return "", nil, false
+		}
+		todo = append(strings.Split(filepath.ToSlash(target), "/"), todo...)
+	}
+	return resolved, top, true
 }
 
 // sendContent opens a file and sends it, or the part of it that a Range

@@ -38,25 +38,47 @@ func TestParseRange(t *testing.T) {
 func TestFileName(t *testing.T) {
 	tests := []struct {
 		target, name string
-		ok           bool
+		slash, ok    bool
 	}{
-		{"/", ".", true},
-		{"//a///b/./c", "a/b/c", true},
-		{"/my%20file.txt", "my file.txt", true},
-		{"/%63gi-bin/x", "cgi-bin/x", true},
-		{"/a/..", "", false},
-		{"/../etc/passwd", "", false},
-		{"/%2e%2e/etc/passwd", "", false},
-		{"/a/..%2f..%2fb", "", false},
-		{"/%252e%252e/x", "%2e%2e/x", true}, // decoded once: a name, not ".."
-		{"/a%5c..%5cb", "", false},
-		{"/a%00.png", "", false},
-		{"/%zz", "", false},
+		{"/", ".", true, true},
+		{"//a///b/./c", "a/b/c", false, true},
+		{"/my%20file.txt", "my file.txt", false, true},
+		{"/%63gi-bin/x", "cgi-bin/x", false, true},
+		{"/a/..", "", false, false},
+		{"/../etc/passwd", "", false, false},
+		{"/%2e%2e/etc/passwd", "", false, false},
+		{"/a/..%2f..%2fb", "", false, false},
+		{"/%252e%252e/x", "%2e%2e/x", false, true}, // decoded once: a name, not ".."
+		{"/a%5c..%5cb", "", false, false},
+		{"/a%00.png", "", false, false},
+		{"/%zz", "", false, false},
+		// RFC 3986 §5.2.4: a final "." segment leaves its slash, so
+		// these all name a folder, the same as "/a.txt/".
+		{"/a.txt/", "a.txt", true, true},
+		{"/a.txt/.", "a.txt", true, true},
+		{"/a.txt/%2e", "a.txt", true, true},
+		{"/a.txt/./", "a.txt", true, true},
+		{"/a.txt%2f", "a.txt", true, true},
+		{"/a.txt/./b", "a.txt/b", false, true},
+		{"/.", ".", true, true},
+		{"/a.", "a.", false, true}, // a name ending in a dot, no dot segment
 	}
 	for _, tt := range tests {
-		name, ok := fileName(tt.target)
-		if name != tt.name || ok != tt.ok {
-			t.Errorf("fileName(%q) = %q, %v; want %q, %v", tt.target, name, ok, tt.name, tt.ok)
+		name, slash, ok := fileName(tt.target)
+		if name != tt.name || slash != tt.slash || ok != tt.ok {
+			t.Errorf("fileName(%q) = %q, %v, %v; want %q, %v, %v", tt.target, name, slash, ok, tt.name, tt.slash, tt.ok)
+		}
+	}
+}
+
+func TestHidden(t *testing.T) {
+	for name, want := range map[string]bool{
+		".": false, "a.txt": false, "notes/a.b": false, ".env": true, ".git/config": true,
+		"notes/.DS_Store": true, "a/.b/c": true, "..x": true, ".well-known/security.txt": false,
+		".well-known": false, "a/.well-known/x": true, ".well-known/.x": true,
+	} {
+		if hidden(name) != want {
+			t.Errorf("hidden(%q) = %v", name, !want)
 		}
 	}
 }

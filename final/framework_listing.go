@@ -23,10 +23,11 @@ type listingEntry struct {
 // sendListing answers with a page listing a folder's files and folders,
 // sorted by name, each a link.
 //
-// A listing shows everything in the folder, including files nobody was
-// meant to find (backups, .env, .git): that is why real servers make it
-// a switch, "autoindex off" in nginx (the default), "Options -Indexes" in
-// Apache.
+// A listing shows what is in the folder, including files nobody was meant
+// to find (backups, old versions): that is why real servers make it a
+// switch, "autoindex off" in nginx (the default), "Options -Indexes" in
+// Apache. Names that start with a dot (.env, .git) are left out, as
+// serveHTTP refuses them, unless -dotfiles.
 func (d *docRoot) sendListing(w *response, name string) {
 	// The folder as a root of its own: each of its entries is then one
 	// system call away (fstatat), where root.Stat(name+"/"+entry) would
@@ -72,6 +73,9 @@ func (d *docRoot) makeListing(dir *os.Root, name string, names []string) ([]byte
 	slices.Sort(names)
 	var entries []listingEntry
 	for _, n := range names {
+		if strings.HasPrefix(n, ".") && !d.dotfiles {
+			continue
+		}
 		// Lstat describes a symlink, not what it leads to. That we look
 		// up through the whole root, as a click on the link would: a
 		// link that leads out of the root fails, and is not listed.

@@ -63,8 +63,10 @@ func TestLoad(t *testing.T) { forEachMode(t, testLoad, "sequential") }
 func testLoad(t *testing.T, mode string) {
 	raiseFileLimit(t, 4*loadClients+100)
 	// Up to 200 CGI scripts may run at once on a CI machine's two cores:
-	// they get the test's whole time, not the default 2s.
-	ts := startTestServer(t, testServerOptions{mode: mode, idleTimeout: 5 * time.Second, cgiTimeout: loadTimeout})
+	// they get the test's whole time, not the default 2s, and as many
+	// turns as there are clients (the cap has a test of its own,
+	// TestCGITurns; here every answer must be the script's).
+	ts := startTestServer(t, testServerOptions{mode: mode, idleTimeout: 5 * time.Second, cgiTimeout: loadTimeout, cgiMax: loadClients})
 	// The listing's page is compared with what a lone client got first:
 	// under load it must not change by a byte.
 	listing := ts.get(t, "/notes/")

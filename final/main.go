@@ -19,6 +19,8 @@ type config struct {
 	bind, dir, port, mode string
 	cgi                   bool
 	cgiTimeout            time.Duration
+	cgiMax                int  // how many CGI scripts may run at once
+	dotfiles              bool // serve and list names that start with "."
 	idleTimeout           time.Duration
 	headTimeout           time.Duration
 	bodyTimeout           time.Duration
@@ -67,6 +69,8 @@ func parseFlags() config {
 	flag.StringVar(&cfg.dir, "dir", "web", "folder to serve files from (the document root)")
 	flag.BoolVar(&cfg.cgi, "cgi", true, "run the programs in the folder cgi-bin/ as CGI scripts")
 	flag.DurationVar(&cfg.cgiTimeout, "cgi-timeout", 10*time.Second, "how long a CGI script may run")
+	flag.IntVar(&cfg.cgiMax, "cgi-max", cgiMaxDefault, "how many CGI scripts may run at once (more wait a second, then get 503)")
+	flag.BoolVar(&cfg.dotfiles, "dotfiles", false, "serve and list files and folders whose names start with \".\" (.env, .git)")
 	flag.DurationVar(&cfg.idleTimeout, "idle-timeout", 5*time.Second, "how long a connection may wait for its next request")
 	flag.DurationVar(&cfg.headTimeout, "head-timeout", 10*time.Second, "how long a request's head may take to arrive")
 	flag.DurationVar(&cfg.bodyTimeout, "body-timeout", 30*time.Second, "how long a request's body may take to arrive")
@@ -86,6 +90,10 @@ func parseFlags() config {
 	}
 	if n, err := strconv.Atoi(cfg.port); err != nil || n < 0 || n > 65535 {
 		fmt.Fprintf(os.Stderr, "bad port %q: give a number from 0 to 65535 (0 lets the system pick one)\n", cfg.port)
+		os.Exit(2)
+	}
+	if cfg.cgiMax < 1 {
+		fmt.Fprintf(os.Stderr, "bad -cgi-max %d: give how many CGI scripts may run at once, 1 or more\n", cfg.cgiMax)
 		os.Exit(2)
 	}
 	if _, ok := serveModes[cfg.mode]; !ok {
@@ -120,14 +128,14 @@ func newServer(cfg config) (*server, *docRoot, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	site := &docRoot{root: root, pages: pages}
+	site := &docRoot{root: root, pages: pages, dotfiles: cfg.dotfiles}
 	routes := app{pages}.routes()
 	if cfg.panicRoute {
 		routes = append(routes, route{"/debug/panic", "GET, HEAD", crash})
 	}
 	r := &router{routes: routes, files: site}
 	if cfg.cgi {
-		site.cgi = &cgiRunner{cgiSettings: cgiSettings{root: root, dir: dir, timeout: cfg.cgiTimeout, site: r}}
+		site.cgi = newCGIRunner(cgiSettings{root: root, dir: dir, timeout: cfg.cgiTimeout, max: cfg.cgiMax, site: r})
 	}
 	s := &server{serverSettings: serverSettings{
 		handler:     r,

@@ -39,6 +39,8 @@ type testServerOptions struct {
 	headTimeout time.Duration // default 2s
 	bodyTimeout time.Duration // default 2s
 	cgiTimeout  time.Duration // default 2s
+	cgiMax      int           // default cgiMaxDefault
+	dotfiles    bool          // -dotfiles
 }
 
 // testServer is a running server and the site it serves.
@@ -46,6 +48,7 @@ type testServer struct {
 	*server
 	ln     net.Listener
 	addr   string // "127.0.0.1:port"
+	root   string // the document root
 	secret string // the content of secret.txt, beside the root, never to be sent
 	big    []byte // the content of big.bin
 }
@@ -77,7 +80,13 @@ var testSiteFiles = map[string]string{
 	// silent.sh exits at once and prints nothing, not even a header.
 	"cgi-bin/silent.sh": "#!/bin/sh\nexit 0\n",
 	// fail.sh exits with an error, and nothing printed.
-	"cgi-bin/fail.sh": "#!/bin/sh\necho 'fail.sh: something broke' >&2\nexit 3\n",
+	"cgi-bin/fail.sh":       "#!/bin/sh\necho 'fail.sh: something broke' >&2\nexit 3\n",
+	"cgi-bin/tools/tool.sh": helloCGI,
+	// Hidden files: never listed, never sent (but with -dotfiles).
+	".env":                     "SECRET_ENV=dotenv\n",
+	".git/config":              "[core]\n",
+	"notes/.hidden.txt":        "hidden\n",
+	".well-known/security.txt": "Contact: mailto:security@example.com\n",
 }
 
 // startTestServer makes a site in a temporary folder and serves it on
@@ -102,7 +111,15 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 		"up":                 "..",                             // the folder above the root
 		"abs-secret.txt":     filepath.Join(dir, "secret.txt"), // an absolute path
 		"notes/deep/up2":     filepath.Join("..", "..", ".."),  // three levels up: beside the root
+		// Names for cgi-bin and its files other than their own.
+		"scripts":         "cgi-bin",           // the folder
+		"env-link.sh":     "cgi-bin/env.sh",    // a script
+		"tools":           "cgi-bin/tools",     // a folder inside it
+		"chain":           "scripts",           // a link to a link to it
+		"via-notes":       "notes/../cgi-bin",  // with ".." on the way
+		"page/index.html": "../cgi-bin/env.sh", // a folder served by a script
 	} {
+		os.MkdirAll(filepath.Dir(filepath.Join(root, link)), 0o755)
 		if err := os.Symlink(to, filepath.Join(root, link)); err != nil {
 			t.Fatal(err)
 		}
@@ -128,15 +145,15 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	// As main does it.
 	var site *docRoot
 	var err error
-	ts.server, site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout,
-		idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout})
+	ts.server, site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout, cgiMax: opts.cgiMax,
+		dotfiles: opts.dotfiles, idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ts.ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
-	ts.addr = ts.ln.Addr().String()
+	ts.addr, ts.root = ts.ln.Addr().String(), root
 
 	// The access log goes to os.Stdout: thousands of lines that would bury
 	// a failure's message. Send it nowhere while the server runs. (The
