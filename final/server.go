@@ -50,6 +50,7 @@ type serverSettings struct {
 	idleTimeout time.Duration                            // between two requests on a connection
 	headTimeout time.Duration                            // for a request's head, from its first byte
 	bodyTimeout time.Duration                            // for its body, from the end of the head
+	sendTimeout time.Duration                            // for an answer to move at all: no byte taken for this long
 }
 
 // server is the bottom layer: it takes connections, reads requests off

@@ -39,6 +39,11 @@ type testServerOptions struct {
 	headTimeout time.Duration // default 2s
 	bodyTimeout time.Duration // default 2s
 	cgiTimeout  time.Duration // default 2s
+	sendTimeout time.Duration // default 5s
+	// sendBuffer, when not 0, is every connection's SO_SNDBUF (set on the
+	// listener, whose connections inherit it): the kernel's own grows to
+	// megabytes, and takes a whole big file before a write ever waits.
+	sendBuffer int
 }
 
 // testServer is a running server and the site it serves.
@@ -117,6 +122,7 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	defaultTo(&opts.headTimeout, 2*time.Second)
 	defaultTo(&opts.bodyTimeout, 2*time.Second)
 	defaultTo(&opts.cgiTimeout, 2*time.Second)
+	defaultTo(&opts.sendTimeout, 5*time.Second)
 	if opts.mode == "" {
 		opts.mode = "goroutines"
 	}
@@ -129,7 +135,8 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	var site *docRoot
 	var err error
 	ts.server, site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout,
-		idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout})
+		idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout,
+		sendTimeout: opts.sendTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +144,17 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 		t.Fatal(err)
 	}
 	ts.addr = ts.ln.Addr().String()
+	if opts.sendBuffer > 0 {
+		rc, err := ts.ln.(*net.TCPListener).SyscallConn()
+		if err == nil {
+			rc.Control(func(fd uintptr) {
+				err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, opts.sendBuffer)
+			})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The access log goes to os.Stdout: thousands of lines that would bury
 	// a failure's message. Send it nowhere while the server runs. (The
