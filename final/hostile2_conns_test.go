@@ -110,3 +110,46 @@ func TestHostileStalledReader(t *testing.T) {
 		t.Logf("stalled for 4 s, then read %d of %d bytes and %v", len(got), len(ts.big), err)
 	})
 }
+
+// TestHostileUploadTooLarge: a client that sends a body over our 1 MiB,
+// all of it before it reads a byte (as simple clients do), gets its 413
+// (RFC 9110 §15.5.14) and then a clean close. The server answers as soon
+// as it knows, and must not then close with the client's bytes unread: the
+// kernel would answer them with a reset, the client's write would fail
+// ("broken pipe"), and the reset can destroy the 413 before the client
+// reads it (RFC 9112 §9.6). So it shuts its side, then reads and drops
+// what still comes (a lingering close), until the client has sent it all
+// and closes. Before issue 14 it read 256 KiB or 0.5 s of it, and these
+// 16 MiB clients got a broken pipe.
+func TestHostileUploadTooLarge(t *testing.T) {
+	forEachMode(t, func(t *testing.T, mode string) {
+		ts := startTestServer(t, testServerOptions{mode: mode})
+		const size = 16 << 20
+		data := bytes.Repeat([]byte("x"), 64<<10)
+		plain := fmt.Appendf(nil, "POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n", size)
+		chunked := []byte("POST /form HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n")
+		for range size / len(data) {
+			plain = append(plain, data...)
+			chunked = fmt.Appendf(chunked, "%x\r\n%s\r\n", len(data), data)
+		}
+		for name, req := range map[string][]byte{"content-length": plain, "chunked": chunked} {
+			t.Run(name, func(t *testing.T) {
+				conn := ts.dial(t)
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(20 * time.Second))
+				n, err := conn.Write(req)
+				if err != nil {
+					t.Fatalf("writing a %d-byte request, %d written: %v; want it all taken, then a 413", len(req), n, err)
+				}
+				br := bufio.NewReader(conn)
+				resp, err := readResponse(br, "POST")
+				if err != nil || resp.status != 413 || !resp.close {
+					t.Fatalf("after a %d MiB body: %v, %v; want a 413 with Connection: close", size>>20, resp, err)
+				}
+				if extra, err := br.Peek(1); err != io.EOF {
+					t.Fatalf("after the 413: %q, %v; want a clean close (EOF)", extra, err)
+				}
+			})
+		}
+	})
+}

@@ -13,10 +13,12 @@ import (
 const (
 	// readSize is how much room each read gets.
 	readSize = 16 << 10
-	// lingerTime and lingerMax bound how long, and how much, we keep
-	// reading from a client after we have decided to close.
-	lingerTime = 500 * time.Millisecond
-	lingerMax  = 256 << 10
+	// lingerTimeout and lingerTime bound a lingering close (closeConn):
+	// after we have decided to close, we read and throw away what the
+	// client still sends, until it has sent nothing for lingerTimeout, or
+	// for lingerTime in all (nginx's lingering_timeout and lingering_time).
+	lingerTimeout = time.Second
+	lingerTime    = 30 * time.Second
 )
 
 // phase says which deadline a connection is under.
@@ -360,12 +362,14 @@ func (s *server) answer(conn Conn, req *request, status int) (keep bool) {
 	return w.keepAlive && w.err == nil
 }
 
-// closeConn closes a connection gently. Closing a socket that still has
-// unread bytes (a body we refused, requests sent after the one that
-// failed) makes the kernel send a reset, and a reset can make the client's
-// kernel drop our response before the client has read it. So first say
-// we are done writing (FIN), then read and throw away what still comes,
-// for a moment, then close.
+// closeConn closes a connection. Gently, as a rule (RFC 9112 §9.6):
+// closing a socket that still has unread bytes (a body we refused,
+// requests sent after the one that failed) makes the kernel send a reset,
+// and a reset can make the client's kernel drop our response before the
+// client has read it; a client still uploading a body too large for us
+// would see its write fail ("broken pipe") and never read our 413. So
+// first say we are done writing (FIN), then read and throw away what
+// still comes (linger), then close.
 //
 // But when a write failed, or the client took nothing for sendTimeout,
 // the client will never get the rest of its answer: say so with a reset.
@@ -378,8 +382,31 @@ func (s *server) closeConn(c *netConn) {
 		tcp.SetLinger(0)
 	} else if ok {
 		tcp.CloseWrite()
-		tcp.SetReadDeadline(time.Now().Add(lingerTime))
-		io.Copy(io.Discard, io.LimitReader(tcp, lingerMax))
+		s.linger(tcp)
 	}
 	c.Close()
+}
+
+// linger reads and throws away what the client still sends, until it
+// closes its side (EOF), or sends nothing for lingerTimeout, or
+// lingerTime has passed, or shutdown. It costs a small buffer and the
+// time, never memory that grows with what the client sends.
+func (s *server) linger(conn *net.TCPConn) {
+	junk := make([]byte, 4<<10)
+	end := time.Now().Add(lingerTime)
+	for {
+		next := time.Now().Add(lingerTimeout)
+		if next.After(end) {
+			next = end
+		}
+		conn.SetReadDeadline(next)
+		// After the deadline, as in handleConnection: shutdown sets
+		// stopping, then moves every deadline to now.
+		if s.stopping.Load() {
+			return
+		}
+		if _, err := conn.Read(junk); err != nil {
+			return
+		}
+	}
 }

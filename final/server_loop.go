@@ -422,26 +422,34 @@ func (l *eventLoop) take(nc newConn) {
 }
 
 // linger starts to close c gently, as closeConn does: FIN, then read and
-// throw away what still comes, for lingerTime at most.
+// throw away what still comes, until the client has sent nothing for
+// lingerTimeout, or for lingerTime in all.
 func (l *eventLoop) linger(c *evConn) {
 	unix.Shutdown(c.fd, unix.SHUT_WR)
-	c.lingerUntil = time.Now().Add(lingerTime)
+	now := time.Now()
+	c.lingerEnd = now.Add(lingerTime)
+	c.lingerUntil = now.Add(min(lingerTimeout, lingerTime))
 	l.drain(c)
 }
 
 // drain reads and throws away what a closing connection has sent, and
-// closes it at the client's EOF, or after lingerMax bytes.
+// closes it at the client's EOF. A few reads at a time: a client that
+// sends as fast as we read must not keep the loop from the others.
 func (l *eventLoop) drain(c *evConn) {
-	for !c.closed {
+	for range 8 {
 		n, err := unix.Read(c.fd, l.junk)
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
 			return
-		case err != nil || n == 0 || c.lingered+n > lingerMax:
+		case err != nil || n == 0:
 			l.close(c)
+			return
 		default:
-			c.lingered += n
+			c.lingerUntil = time.Now().Add(lingerTimeout)
+			if c.lingerUntil.After(c.lingerEnd) {
+				c.lingerUntil = c.lingerEnd
+			}
 		}
 	}
 }

@@ -34,13 +34,13 @@ type evConn struct {
 	wrote         bool      // the last call wrote: call it again once that has gone out
 	done          bool      // the handler said to close: send out, then close
 	failed        bool      // the client will not get all we sent: close with a reset
-	lingerUntil   time.Time // closing: read and throw away until then
-	lingered      int
-	queued        bool     // in l.todo
-	offLoop       bool     // its handler is running on a goroutine of its own
-	closed        bool     // its socket is closed
-	watched       interest // what the poller watches it for; 0: nothing
-	err           error    // off the loop: the first write error
+	lingerUntil   time.Time // closing: read and throw away until then, unless more comes
+	lingerEnd     time.Time // and never past this
+	queued        bool      // in l.todo
+	offLoop       bool      // its handler is running on a goroutine of its own
+	closed        bool      // its socket is closed
+	watched       interest  // what the poller watches it for; 0: nothing
+	err           error     // off the loop: the first write error
 }
 
 // outPiece is one piece of the output queue: bytes, or part of a file.
