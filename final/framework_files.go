@@ -75,6 +75,13 @@ func (d *docRoot) serveHTTP(w *response, req *request) {
 	d.serveFile(w, req, name)
 }
 
+// wantsBody: of all the document root serves, only a CGI script reads a
+// request's body (its stdin); a file or a listing never does.
+func (d *docRoot) wantsBody(req *request) bool {
+	name, ok := fileName(req.path)
+	return ok && d.cgi != nil && isCGI(name)
+}
+
 // fileName turns a request's path into a name under the document root,
 // such as "images/gopher.png", or reports false for a path we refuse.
 func fileName(p string) (string, bool) {

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -152,4 +153,149 @@ func TestHostileUploadTooLarge(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestHostileUnreadBodyDropped: a body that no handler will read (a POST
+// to a file, which is answered 405 whatever it holds) must still be read,
+// to find where the next request starts, but not kept: its bytes are
+// dropped as they arrive, and the memory a connection holds stays
+// bounded, however big the body and however slowly it comes. The
+// attack: many clients each send most of a 1 MiB body to a static file,
+// and stall; before issue 14 each held 1 to 2 MB of server memory.
+//
+// handleConnection, the step every mode calls, driven here by hand over a
+// real socket: after each call, what st holds is measured, until all but
+// the body's last byte has been read. A body that a handler does read (a
+// POST to /form) is held, as it must be: the measure sees it.
+func TestHostileUnreadBodyDropped(t *testing.T) {
+	ts := startTestServer(t, testServerOptions{})
+	for _, tc := range []struct {
+		target  string
+		kept    bool
+		status  int
+		maxHeld int
+	}{
+		{"/small.txt", false, 405, 64 << 10},
+		{"/form", true, 400, 2 << 20},
+	} {
+		t.Run(tc.target[1:], func(t *testing.T) {
+			held := heldWhileBodyArrives(t, ts, tc.target, tc.status)
+			if !tc.kept && held > tc.maxHeld || tc.kept && held < 1<<20 {
+				t.Fatalf("POST %s with a 1 MiB body: the connection held up to %d bytes; want at most %d", tc.target, held, tc.maxHeld)
+			}
+			t.Logf("POST %s, 1 MiB: held up to %d bytes while the body arrived", tc.target, held)
+		})
+	}
+}
+
+// heldWhileBodyArrives sends a POST with a 1 MiB body, calls
+// handleConnection until all but its last byte has arrived, and returns
+// the most the connection's state held meanwhile: its read buffer and the
+// body kept. Then it sends the last byte, and wants status back.
+func heldWhileBodyArrives(t *testing.T, ts *testServer, target string, status int) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &netConn{Conn: conn, sendTimeout: 5 * time.Second}
+	defer conn.Close()
+	const size = 1 << 20
+	go func() {
+		fmt.Fprintf(client, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n", target, size)
+		client.Write(bytes.Repeat([]byte("x"), size-1))
+	}()
+	var st connState
+	held := 0
+	for deadline := time.Now().Add(20 * time.Second); st.req == nil || st.body.left > 1; {
+		var done bool
+		if done, st = ts.handleConnection(c, st); done || time.Now().After(deadline) {
+			t.Fatalf("the connection closed, or 20 s passed, before the body had come: %+v", st.body)
+		}
+		if h := cap(st.buf); st.req != nil {
+			held = max(held, h+cap(st.req.body))
+		}
+	}
+	client.Write([]byte("x"))
+	if done, st := ts.handleConnection(c, st); done || st.req != nil {
+		t.Fatalf("after the last byte: done %v, a request still arriving %v", done, st.req != nil)
+	}
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if resp, err := readResponse(bufio.NewReader(client), "POST"); err != nil || resp.status != status {
+		t.Fatalf("POST %s: %v, %v; want %d", target, resp, err, status)
+	}
+	return held
+}
+
+// TestHostileStalledBodies: the same attack on the whole server, in every
+// mode that serves connections at once: 40 clients each send a POST to a
+// static file, with all but the last byte of a 1 MiB body, and stall until
+// the body timeout answers 408. The server's live heap (after a garbage
+// collection), measured every 100 ms meanwhile, must stay within 8 MiB of
+// what it was: held, the bodies would be 40 MiB. Once the clients are
+// gone, it is back where it was.
+func TestHostileStalledBodies(t *testing.T) {
+	forEachMode(t, func(t *testing.T, mode string) {
+		const clients, size = 40, 1 << 20
+		raiseFileLimit(t, 4*clients+100)
+		ts := startTestServer(t, testServerOptions{mode: mode, bodyTimeout: 3 * time.Second})
+		before := ts.idle(t)
+		base := liveHeap()
+		body := bytes.Repeat([]byte("x"), size-1)
+		answers := make(chan error, clients)
+		for range clients {
+			conn := ts.dial(t)
+			defer conn.Close()
+			go func() {
+				conn.SetDeadline(time.Now().Add(30 * time.Second))
+				fmt.Fprintf(conn, "POST /small.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n", size)
+				conn.Write(body)
+				resp, err := readResponse(bufio.NewReader(conn), "POST")
+				if err == nil && resp.status != 408 {
+					err = fmt.Errorf("status %d, want 408", resp.status)
+				}
+				conn.Close()
+				answers <- err
+			}()
+		}
+		peak := 0
+		for waiting := clients; waiting > 0; {
+			select {
+			case err := <-answers:
+				waiting--
+				if err != nil {
+					t.Errorf("a stalled client: %v", err)
+				}
+			case <-time.After(100 * time.Millisecond):
+				peak = max(peak, liveHeap()-base)
+			}
+		}
+		if peak > 8<<20 {
+			t.Errorf("%d stalled POSTs of %d bytes to a file: the live heap grew by up to %d bytes; want at most 8 MiB", clients, size, peak)
+		}
+		checkNoLeaks(t, before)
+		after := liveHeap() - base
+		if after > 2<<20 {
+			t.Errorf("once the clients were gone, the live heap was still %d bytes above what it was", after)
+		}
+		t.Logf("%d stalled POSTs: live heap up to %d KiB above the start; %d KiB once they were gone", clients, peak>>10, after>>10)
+	}, "sequential")
+}
+
+// liveHeap is the bytes of heap in use after a garbage collection: what
+// the process holds, not what it has yet to collect.
+func liveHeap() int {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int(m.HeapAlloc)
 }

@@ -138,6 +138,7 @@ func newServer(cfg config) (*server, *docRoot, error) {
 		headTimeout: cfg.headTimeout,
 		bodyTimeout: cfg.bodyTimeout,
 		sendTimeout: cfg.sendTimeout,
+		wantsBody:   r.wantsBody,
 	}}
 	return s, site, nil
 }

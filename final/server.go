@@ -51,6 +51,10 @@ type serverSettings struct {
 	headTimeout time.Duration                            // for a request's head, from its first byte
 	bodyTimeout time.Duration                            // for its body, from the end of the head
 	sendTimeout time.Duration                            // for an answer to move at all: no byte taken for this long
+	// wantsBody says, from a request's head, whether the handler will
+	// read its body (nil: every body is read). One that nobody will read
+	// is thrown away as it arrives, never held in memory.
+	wantsBody func(req *request) bool
 }
 
 // server is the bottom layer: it takes connections, reads requests off

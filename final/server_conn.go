@@ -294,6 +294,14 @@ func (s *server) answerComplete(conn Conn, st *connState) bool {
 		req, status := st.nextRequest()
 		if st.req != nil && st.phase == headArrives {
 			st.phase, st.deadline = bodyArrives, time.Now().Add(s.bodyTimeout)
+			// A body nobody will read (a POST to a file, answered 405)
+			// must still be read, to find where the next request
+			// starts; but held, it would cost up to maxBody for nothing,
+			// for each of many clients that send one slowly. Drop its
+			// bytes as they arrive, those that came with the head too.
+			if s.wantsBody != nil && !s.wantsBody(st.req) {
+				st.body.drop, st.req.body = true, nil
+			}
 		}
 		if req == nil {
 			return true
