@@ -299,3 +299,47 @@ func liveHeap() int {
 	runtime.ReadMemStats(&m)
 	return int(m.HeapAlloc)
 }
+
+// TestHostileShutdownInFlight: told to stop, the server stops within
+// shutdownGrace (3 s), in every mode, whatever is in flight: here a big
+// file for a client that does not read it, or a CGI script that would run
+// for a minute (its timeout). It gives them the grace, then goes; main
+// then kills the scripts and exits, as done here. Before issue 14 the
+// sequential mode served its connection on main's goroutine, and waited:
+// 10 s and more for the download, until the client hung up; 7.5 s and
+// more for the script.
+func TestHostileShutdownInFlight(t *testing.T) {
+	forEachMode(t, func(t *testing.T, mode string) {
+		for _, target := range []string{"/big.bin", "/cgi-bin/hang.sh"} {
+			t.Run(target[1:], func(t *testing.T) {
+				// A small send buffer, or the whole file would be in the
+				// kernel's hands at once, and nothing in flight here.
+				ts := startTestServer(t, testServerOptions{mode: mode, cgiTimeout: time.Minute, sendTimeout: time.Minute, sendBuffer: 64 << 10})
+				t.Cleanup(ts.site.cgi.killScripts) // as main does, before the server's cleanup
+				conn := ts.dial(t)
+				defer conn.Close()
+				conn.(*net.TCPConn).SetReadBuffer(32 << 10)
+				conn.SetDeadline(time.Now().Add(time.Minute))
+				fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", target)
+				// In flight: the file has begun to arrive; the script runs.
+				if target == "/big.bin" {
+					if _, err := io.ReadFull(conn, make([]byte, 1<<10)); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					waitFor(t, 10*time.Second, "the script to start", func() bool { return len(childProcesses()) > 0 })
+				}
+				start := time.Now()
+				ts.shutdown(ts.ln)
+				select {
+				case <-ts.served:
+				case <-time.After(shutdownGrace + 2*time.Second):
+					t.Fatalf("GET %s in flight: the server still served %v after shutdown; the promise is %v", target, shutdownGrace+2*time.Second, shutdownGrace)
+				}
+				t.Logf("GET %s in flight: stopped %v after shutdown", target, time.Since(start).Round(time.Millisecond))
+				ts.site.cgi.killScripts()
+				conn.Close()
+			})
+		}
+	})
+}

@@ -53,6 +53,8 @@ type testServer struct {
 	addr   string // "127.0.0.1:port"
 	secret string // the content of secret.txt, beside the root, never to be sent
 	big    []byte // the content of big.bin
+	site   *docRoot
+	served chan struct{} // closed when the serving mode has returned, after shutdown
 }
 
 // The test site. secret.txt lies beside the document root, not in it;
@@ -132,9 +134,8 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	}
 
 	// As main does it.
-	var site *docRoot
 	var err error
-	ts.server, site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout,
+	ts.server, ts.site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout,
 		idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout,
 		sendTimeout: opts.sendTimeout})
 	if err != nil {
@@ -161,15 +162,15 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	// testing package took its own copy of os.Stdout before any test.)
 	stdout := os.Stdout
 	os.Stdout, _ = os.Open(os.DevNull)
-	stopped := make(chan struct{})
+	ts.served = make(chan struct{})
 	go func() {
 		serve(ts.server, ts.ln)
-		close(stopped)
+		close(ts.served)
 	}()
 	t.Cleanup(func() {
 		ts.shutdown(ts.ln)
 		select {
-		case <-stopped:
+		case <-ts.served:
 		case <-time.After(10 * time.Second):
 			t.Error("the server did not stop within 10s of shutdown")
 		}
@@ -178,7 +179,7 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 		ts.idle(t)
 		os.Stdout.Close()
 		os.Stdout = stdout
-		site.root.Close()
+		ts.site.root.Close()
 	})
 	// A first answer says the server is set up (the event loop makes its
 	// poller and its wake-up pipe as it starts): what a test measures
