@@ -193,22 +193,8 @@ func TestHostileUnreadBodyDropped(t *testing.T) {
 // the most the connection's state held meanwhile: its read buffer and the
 // body kept. Then it sends the last byte, and wants status back.
 func heldWhileBodyArrives(t *testing.T, ts *testServer, target string, status int) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	conn, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
+	client, conn := tcpPair(t)
 	c := &netConn{Conn: conn, sendTimeout: 5 * time.Second}
-	defer conn.Close()
 	const size = 1 << 20
 	go func() {
 		fmt.Fprintf(client, "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n\r\n", target, size)
@@ -240,8 +226,9 @@ func heldWhileBodyArrives(t *testing.T, ts *testServer, target string, status in
 // mode that serves connections at once: 40 clients each send a POST to a
 // static file, with all but the last byte of a 1 MiB body, and stall until
 // the body timeout answers 408. The server's live heap (after a garbage
-// collection), measured every 100 ms meanwhile, must stay within 8 MiB of
-// what it was: held, the bodies would be 40 MiB. Once the clients are
+// collection), measured every 100 ms meanwhile, must stay within 16 MiB
+// of what it was (a generous bound: what the server allocates while the
+// measure is taken counts too): held, the bodies would be 40 MiB. Once the clients are
 // gone, it is back where it was.
 func TestHostileStalledBodies(t *testing.T) {
 	forEachMode(t, func(t *testing.T, mode string) {
@@ -279,8 +266,8 @@ func TestHostileStalledBodies(t *testing.T) {
 				peak = max(peak, liveHeap()-base)
 			}
 		}
-		if peak > 8<<20 {
-			t.Errorf("%d stalled POSTs of %d bytes to a file: the live heap grew by up to %d bytes; want at most 8 MiB", clients, size, peak)
+		if peak > 16<<20 {
+			t.Errorf("%d stalled POSTs of %d bytes to a file: the live heap grew by up to %d bytes; want at most 16 MiB", clients, size, peak)
 		}
 		checkNoLeaks(t, before)
 		after := liveHeap() - base

@@ -256,9 +256,9 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 // stillSending is asked when an idle connection's deadline has passed.
 // The idle clock started when our last answer left our hands, for the
 // kernel to send; but the kernel may still hold part of it, for a client
-// reading slowly (a big file), or one that had no time to read yet (a
-// test under the race detector, a 3 MiB answer and a 1 s idle timeout).
-// That client is not idle but reading, and closing now would cut it off
+// reading slowly (a big file), or one that has not had the time to read
+// yet (a busy machine, a 3 MiB answer and a 1 s idle timeout). That
+// client is not idle but reading, and closing now would cut it off
 // before its next request. So while the kernel's queue goes down, keep
 // the connection and look again an idle timeout later; once it is empty,
 // the connection is idle from then on. A client that takes nothing for

@@ -395,7 +395,13 @@ func readBody(st *connState) (bool, int) {
 			if !b.drop {
 				st.req.body = append(st.req.body, st.buf[:n]...)
 			}
-			st.buf = st.buf[n:]
+			if int(n) == len(st.buf) {
+				// All used: the next read goes into the same room, not
+				// a new one (a body comes in many reads).
+				st.buf = st.buf[:0]
+			} else {
+				st.buf = st.buf[n:]
+			}
 			b.left -= n
 			b.size += n
 			if b.left > 0 {

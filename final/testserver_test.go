@@ -212,6 +212,27 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 	return true
 }
 
+// tcpPair makes a connection over loopback and returns both of its
+// ends, closed when the test ends: a real socket for a test that plays
+// the server's part itself.
+func tcpPair(t testing.TB) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if client, err = net.Dial("tcp", ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	if server, err = ln.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return client, server
+}
+
 // dial opens a connection to the server.
 func (ts *testServer) dial(t testing.TB) net.Conn {
 	t.Helper()
