@@ -317,7 +317,7 @@ func startFinalHere(mode string) func(b *testing.B, root string) running {
 	return func(b *testing.B, root string) running {
 		logTo(b, "final-"+mode+".log")
 		s, _, err := newServer(config{dir: root, cgi: true, cgiTimeout: 10 * time.Second, idleTimeout: time.Minute,
-			headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second})
+			headTimeout: 10 * time.Second, bodyTimeout: 30 * time.Second, sendTimeout: 30 * time.Second})
 		if err != nil {
 			b.Fatal(err)
 		}

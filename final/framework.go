@@ -36,6 +36,25 @@ func (r *router) serveHTTP(w *response, req *request) {
 	r.files.serveHTTP(w, req)
 }
 
+// bodyReader is a handler that can tell, from a request's head alone,
+// whether serveHTTP will read the body.
+type bodyReader interface {
+	wantsBody(req *request) bool
+}
+
+// wantsBody reports whether the handler for req may read its body: a
+// route that takes the method may; for any other path, the files say.
+// The server throws away, as it arrives, a body that nobody will read.
+func (r *router) wantsBody(req *request) bool {
+	if rt, ok := r.findRoute(req.path); ok {
+		return slices.Contains(strings.Split(rt.allow, ", "), req.method)
+	}
+	if b, ok := r.files.(bodyReader); ok {
+		return b.wantsBody(req)
+	}
+	return true
+}
+
 // findRoute finds the route for a path, if it has one.
 func (r *router) findRoute(p string) (route, bool) {
 	for _, rt := range r.routes {

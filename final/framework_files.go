@@ -87,6 +87,14 @@ func (d *docRoot) serveHTTP(w *response, req *request) {
 	d.serveFile(w, req, name, slash)
 }
 
+// wantsBody: of all the document root serves, only a CGI script reads a
+// request's body (its stdin); a file or a listing never does. It asks what
+// serveHTTP asks, in the same order.
+func (d *docRoot) wantsBody(req *request) bool {
+	name, _, ok := fileName(req.path)
+	return ok && (d.dotfiles || !hidden(name)) && d.cgi != nil && isCGI(name)
+}
+
 // fileName turns a request's path into a name under the document root,
 // such as "images/gopher.png", or reports false for a path we refuse.
 // slash says whether the path ends in a "/", which names a folder.

@@ -243,6 +243,10 @@ func (ts *testServer) hostile(tc hostileCase) (got *bytes.Buffer, err error) {
 		return got, err
 	}
 	defer conn.Close()
+	// A receive buffer of 64 KiB, not the megabytes that Linux lets one
+	// grow to: a big answer then waits in the server's socket, where it
+	// sees that the client still reads, and not in ours, where it cannot.
+	conn.(*net.TCPConn).SetReadBuffer(64 << 10)
 	conn.SetDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.WriteString(conn, tc.raw); err != nil {
 		return got, err

@@ -24,6 +24,7 @@ type config struct {
 	idleTimeout           time.Duration
 	headTimeout           time.Duration
 	bodyTimeout           time.Duration
+	sendTimeout           time.Duration
 	panicRoute            bool // add /debug/panic, a handler that panics
 }
 
@@ -74,6 +75,7 @@ func parseFlags() config {
 	flag.DurationVar(&cfg.idleTimeout, "idle-timeout", 5*time.Second, "how long a connection may wait for its next request")
 	flag.DurationVar(&cfg.headTimeout, "head-timeout", 10*time.Second, "how long a request's head may take to arrive")
 	flag.DurationVar(&cfg.bodyTimeout, "body-timeout", 30*time.Second, "how long a request's body may take to arrive")
+	flag.DurationVar(&cfg.sendTimeout, "send-timeout", 30*time.Second, "how long a client may take no byte of its answer")
 	flag.StringVar(&cfg.mode, "serve", "goroutines", "how to serve connections: sequential, goroutines, eventloop or poll")
 	flag.Usage = func() {
 		fmt.Fprintf(os.Stderr, "usage: %s [-bind ADDR] [-dir DIR] [-cgi=false] [-cgi-timeout D] [-serve MODE] [PORT]\n", os.Args[0])
@@ -143,6 +145,8 @@ func newServer(cfg config) (*server, *docRoot, error) {
 		idleTimeout: cfg.idleTimeout,
 		headTimeout: cfg.headTimeout,
 		bodyTimeout: cfg.bodyTimeout,
+		sendTimeout: cfg.sendTimeout,
+		wantsBody:   r.wantsBody,
 	}}
 	return s, site, nil
 }

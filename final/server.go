@@ -24,7 +24,9 @@ import (
 )
 
 // shutdownGrace is how long requests in flight get to finish once we are
-// told to stop.
+// told to stop, in every mode: a download to a slow client, or a CGI
+// script, may take minutes, and whoever stops a server expects it gone in
+// seconds.
 const shutdownGrace = 3 * time.Second
 
 // handler answers one request: it writes the answer to w, with writeHead
@@ -48,6 +50,11 @@ type serverSettings struct {
 	idleTimeout time.Duration                            // between two requests on a connection
 	headTimeout time.Duration                            // for a request's head, from its first byte
 	bodyTimeout time.Duration                            // for its body, from the end of the head
+	sendTimeout time.Duration                            // for an answer to move at all: no byte taken for this long
+	// wantsBody says, from a request's head, whether the handler will
+	// read its body (nil: every body is read). One that nobody will read
+	// is thrown away as it arrives, never held in memory.
+	wantsBody func(req *request) bool
 }
 
 // server is the bottom layer: it takes connections, reads requests off
@@ -61,6 +68,7 @@ type server struct {
 	mu       sync.Mutex
 	conns    map[net.Conn]bool // the blocking modes' open connections
 	wakers   []func()          // called by shutdown: how an event loop hears of it
+	stop     chan struct{}     // closed by shutdown; made by stopped, or by shutdown
 }
 
 // serveModes are the ways to run handleConnection, for -serve. Each serves
@@ -76,14 +84,24 @@ var serveModes = map[string]func(s *server, ln net.Listener){
 // connection, serve it until it closes, accept the next. While one client
 // is served, the others wait in the kernel's queue of connections not yet
 // accepted (the listen backlog).
+//
+// The loop runs on a goroutine of its own for one reason: shutdown. It
+// may be in the middle of a big file for a slow client, or waiting for a
+// CGI script, for minutes; this goroutine waits for it once shutdown has
+// begun, but for shutdownGrace at most, as the other modes do.
 func (s *server) serveSequential(ln net.Listener) {
-	for {
-		conn, ok := s.accept(ln)
-		if !ok {
-			return
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			conn, ok := s.accept(ln)
+			if !ok {
+				return
+			}
+			s.handle(conn)
 		}
-		s.handle(conn)
-	}
+	})
+	<-s.stopped()
+	waitGrace(&wg)
 }
 
 // serveGoroutines gives each connection a goroutine of its own until
@@ -99,7 +117,13 @@ func (s *server) serveGoroutines(ln net.Listener) {
 		}
 		wg.Go(func() { s.handle(conn) })
 	}
+	waitGrace(&wg)
+}
 
+// waitGrace waits until the goroutines wg counts have ended, or for
+// shutdownGrace, whichever comes first. Those still running then are left
+// behind: main exits, and they end with the process.
+func waitGrace(wg *sync.WaitGroup) {
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()
@@ -141,12 +165,30 @@ func (s *server) shutdown(ln net.Listener) {
 	ln.Close()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stop == nil {
+		s.stop = make(chan struct{})
+	}
+	select {
+	case <-s.stop: // a second call
+	default:
+		close(s.stop)
+	}
 	for conn := range s.conns {
 		conn.SetReadDeadline(time.Now())
 	}
 	for _, wake := range s.wakers {
 		wake()
 	}
+}
+
+// stopped returns a channel that shutdown closes.
+func (s *server) stopped() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stop == nil {
+		s.stop = make(chan struct{})
+	}
+	return s.stop
 }
 
 // track adds a connection to the open ones, or removes it.

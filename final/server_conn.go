@@ -6,21 +6,19 @@ import (
 	"net"
 	"os"
 	"slices"
+	"syscall"
 	"time"
 )
 
 const (
 	// readSize is how much room each read gets.
 	readSize = 16 << 10
-	// lingerTime and lingerMax bound how long, and how much, we keep
-	// reading from a client after we have decided to close.
-	lingerTime = 500 * time.Millisecond
-	lingerMax  = 256 << 10
-	// writeTimeout bounds each write of a blocking connection, and the
-	// event loop's wait for an output queue to make progress.
-	writeTimeout = 30 * time.Second
-	// filePiece is how much of a file goes out under one write deadline.
-	filePiece = 1 << 20
+	// lingerTimeout and lingerTime bound a lingering close (closeConn):
+	// after we have decided to close, we read and throw away what the
+	// client still sends, until it has sent nothing for lingerTimeout, or
+	// for lingerTime in all (nginx's lingering_timeout and lingering_time).
+	lingerTimeout = time.Second
+	lingerTime    = 30 * time.Second
 )
 
 // phase says which deadline a connection is under.
@@ -41,12 +39,14 @@ type connState struct {
 	body     bodyState // where that body stands
 	phase    phase
 	deadline time.Time // when the phase ends: the idle wait, or the head or body now arriving
+	unsent   int       // idle: what the kernel still held of our answers when we last looked
+	moved    time.Time // when we saw that go down (stillSending)
 }
 
 // Conn is what handleConnection, and the response it writes, need of a
-// connection. The first five methods are net.Conn's. The last three are
-// the contract between the handler and the serving mode, which each kind
-// of connection keeps in its own way:
+// connection. The first five methods are net.Conn's. The others are the
+// contract between the handler and the serving mode, which each kind of
+// connection keeps in its own way:
 //
 //   - netConn, in the sequential and goroutine modes: a *net.TCPConn,
 //     whose Read waits for bytes and whose Write waits for the client to
@@ -74,42 +74,96 @@ type Conn interface {
 	// out: handleConnection then answers no further pipelined request
 	// until they have.
 	backlogged() bool
+	// unsent reports how many bytes of what we wrote the kernel still
+	// holds: not yet sent, or sent and not yet acknowledged by the
+	// client's TCP (0 where the system cannot tell).
+	unsent() int
+	// abort says that the connection is to close with a reset, not a
+	// FIN: the client will not get all we sent it (closeConn).
+	abort()
 }
 
-// netConn is the Conn of the sequential and goroutine modes. Each write
-// gets writeTimeout: a client that stops reading must not hold a goroutine
-// for ever.
-type netConn struct{ net.Conn }
+// netConn is the Conn of the sequential and goroutine modes.
+type netConn struct {
+	net.Conn
+	sendTimeout time.Duration // see keepSending
+	failed      bool          // a write failed: closeConn resets the connection
+}
 
-func (c netConn) Write(p []byte) (int, error) {
-	c.SetWriteDeadline(time.Now().Add(writeTimeout))
-	return c.Conn.Write(p)
+// Write sends p, for as long as the client keeps taking it (keepSending).
+func (c *netConn) Write(p []byte) (int, error) {
+	sent := 0
+	err := c.keepSending(func() (int64, error) {
+		n, err := c.Conn.Write(p[sent:])
+		sent += n
+		return int64(n), err
+	})
+	return sent, err
 }
 
 // sendFile: io.Copy from an *os.File (here inside an io.LimitedReader) to
-// a *net.TCPConn hands the work to the kernel, sendfile(2). A piece at a
-// time, each under a fresh write deadline, so that a big file reaches a
-// slow client, but a client that stops reading is dropped.
-func (c netConn) sendFile(f *os.File, n int64) error {
-	for n > 0 {
-		c.SetWriteDeadline(time.Now().Add(writeTimeout))
-		sent, err := io.Copy(c.Conn, io.LimitReader(f, min(n, filePiece)))
-		if err == nil && sent == 0 {
+// a *net.TCPConn hands the work to the kernel, sendfile(2), which moves
+// the file's offset along as it sends.
+func (c *netConn) sendFile(f *os.File, n int64) error {
+	return c.keepSending(func() (int64, error) {
+		sent, err := io.Copy(c.Conn, io.LimitReader(f, n))
+		if n -= sent; err == nil && n > 0 {
 			err = io.ErrUnexpectedEOF // the file got shorter under us
 		}
-		if err != nil {
-			return err
-		}
-		n -= sent
-	}
-	return nil
+		return sent, err
+	})
 }
 
+// keepSending calls send, which writes what is left of an answer, until
+// all of it has gone. A client may read as slowly as it likes; what it
+// must not do is take nothing at all for sendTimeout (nginx's
+// send_timeout, a limit on lack of progress). A deadline on the whole
+// write would be a minimum speed instead: 1 MiB in 30 s is 35 KB/s, more
+// than a phone on a bad line gets. So each call gets a quarter of
+// sendTimeout; one cut off by its deadline after moving some bytes was
+// progress, and send goes on with the rest. (Calling again also sees
+// progress that the kernel would not wake us for: a full send buffer of
+// 4 MiB is reported writable only once a third of it is free.)
+func (c *netConn) keepSending(send func() (int64, error)) error {
+	for moved := time.Now(); ; {
+		c.SetWriteDeadline(time.Now().Add(min(c.sendTimeout/4, c.sendTimeout-time.Since(moved))))
+		n, err := send()
+		if n > 0 {
+			moved = time.Now()
+		}
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) || time.Since(moved) >= c.sendTimeout {
+			c.failed = true
+			return err
+		}
+	}
+}
+
+// unsent asks the kernel how much of what we wrote it still holds.
+func (c *netConn) unsent() int {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return 0
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	rc.Control(func(fd uintptr) { n = unsentBytes(fd) })
+	return n
+}
+
+// abort: closeConn will reset the connection.
+func (c *netConn) abort() { c.failed = true }
+
 // blocking: the connection's goroutine may wait, it has nothing else to do.
-func (netConn) blocking() {}
+func (*netConn) blocking() {}
 
 // backlogged: never, as Write returns once the bytes are out.
-func (netConn) backlogged() bool { return false }
+func (*netConn) backlogged() bool { return false }
 
 // handle serves one connection, from the first byte to the close: the
 // stages' handle, which read one request and answered it. Here it calls
@@ -121,7 +175,7 @@ func (netConn) backlogged() bool { return false }
 func (s *server) handle(conn net.Conn) {
 	s.track(conn, true)
 	defer s.track(conn, false)
-	c := netConn{conn}
+	c := &netConn{Conn: conn, sendTimeout: s.sendTimeout}
 	var st connState
 	for {
 		var done bool
@@ -129,7 +183,7 @@ func (s *server) handle(conn net.Conn) {
 			break
 		}
 	}
-	closeConn(conn)
+	s.closeConn(c)
 }
 
 // handleConnection reads once from conn, answers, in order, every request
@@ -149,6 +203,7 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	// keeps running through calls that read nothing (the event loop's).
 	if st.phase == idle && st.deadline.IsZero() {
 		st.deadline = time.Now().Add(s.idleTimeout)
+		st.unsent, st.moved = 0, time.Time{}
 	}
 	conn.SetReadDeadline(st.deadline)
 	// Checked after setting the deadline: shutdown sets stopping, then
@@ -168,6 +223,9 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	// connections. One in the middle of a request was woken too early:
 	// its request is in flight, so let it arrive, by its own deadline.
 	if errors.Is(err, os.ErrDeadlineExceeded) && st.phase != idle && s.stopping.Load() && time.Now().Before(st.deadline) {
+		return false, st
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) && st.phase == idle && !s.stopping.Load() && s.stillSending(conn, &st) {
 		return false, st
 	}
 	if err != nil {
@@ -195,6 +253,36 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 	return false, st
 }
 
+// stillSending is asked when an idle connection's deadline has passed.
+// The idle clock started when our last answer left our hands, for the
+// kernel to send; but the kernel may still hold part of it, for a client
+// reading slowly (a big file), or one that has not had the time to read
+// yet (a busy machine, a 3 MiB answer and a 1 s idle timeout). That
+// client is not idle but reading, and closing now would cut it off
+// before its next request. So while the kernel's queue goes down, keep
+// the connection and look again an idle timeout later; once it is empty,
+// the connection is idle from then on. A client that takes nothing for
+// sendTimeout is given up on, as by a write (netConn.keepSending).
+func (s *server) stillSending(conn Conn, st *connState) bool {
+	unsent, now := conn.unsent(), time.Now()
+	switch {
+	case unsent <= 0 && st.unsent <= 0:
+		return false // idle for a whole idle timeout
+	case unsent <= 0:
+		// The last bytes went since we last looked: the client may be
+		// reading them now, and its next request may be on its way.
+		st.unsent, st.deadline = 0, now.Add(s.idleTimeout)
+		return true
+	case st.moved.IsZero() || unsent < st.unsent:
+		st.unsent, st.moved = unsent, now
+	case now.Sub(st.moved) >= s.sendTimeout:
+		conn.abort()
+		return false
+	}
+	st.deadline = now.Add(min(s.idleTimeout, st.moved.Add(s.sendTimeout).Sub(now)))
+	return true
+}
+
 // answerComplete answers the requests that st.buf now holds whole, and
 // moves st's phase and deadline along as a request's head and body
 // arrive. It reports false when the connection must close.
@@ -206,6 +294,14 @@ func (s *server) answerComplete(conn Conn, st *connState) bool {
 		req, status := st.nextRequest()
 		if st.req != nil && st.phase == headArrives {
 			st.phase, st.deadline = bodyArrives, time.Now().Add(s.bodyTimeout)
+			// A body nobody will read (a POST to a file, answered 405)
+			// must still be read, to find where the next request
+			// starts; but held, it would cost up to maxBody for nothing,
+			// for each of many clients that send one slowly. Drop its
+			// bytes as they arrive, those that came with the head too.
+			if s.wantsBody != nil && !s.wantsBody(st.req) {
+				st.body.drop, st.req.body = true, nil
+			}
 		}
 		if req == nil {
 			return true
@@ -274,17 +370,51 @@ func (s *server) answer(conn Conn, req *request, status int) (keep bool) {
 	return w.keepAlive && w.err == nil
 }
 
-// closeConn closes a connection gently. Closing a socket that still has
-// unread bytes (a body we refused, requests sent after the one that
-// failed) makes the kernel send a reset, and a reset can make the client's
-// kernel drop our response before the client has read it. So first say
-// we are done writing (FIN), then read and throw away what still comes,
-// for a moment, then close.
-func closeConn(conn net.Conn) {
-	if tcp, ok := conn.(*net.TCPConn); ok {
+// closeConn closes a connection. Gently, as a rule (RFC 9112 §9.6):
+// closing a socket that still has unread bytes (a body we refused,
+// requests sent after the one that failed) makes the kernel send a reset,
+// and a reset can make the client's kernel drop our response before the
+// client has read it; a client still uploading a body too large for us
+// would see its write fail ("broken pipe") and never read our 413. So
+// first say we are done writing (FIN), then read and throw away what
+// still comes (linger), then close.
+//
+// But when a write failed, or the client took nothing for sendTimeout,
+// the client will never get the rest of its answer: say so with a reset.
+// SO_LINGER with a time of 0 makes close send RST at once and drop what
+// the kernel still queues for the client, megabytes for a big file: a FIN
+// would wait behind them, and reach a slow client minutes later looking
+// like the end of the answer.
+func (s *server) closeConn(c *netConn) {
+	if tcp, ok := c.Conn.(*net.TCPConn); ok && c.failed {
+		tcp.SetLinger(0)
+	} else if ok {
 		tcp.CloseWrite()
-		tcp.SetReadDeadline(time.Now().Add(lingerTime))
-		io.Copy(io.Discard, io.LimitReader(tcp, lingerMax))
+		s.linger(tcp)
 	}
-	conn.Close()
+	c.Close()
+}
+
+// linger reads and throws away what the client still sends, until it
+// closes its side (EOF), or sends nothing for lingerTimeout, or
+// lingerTime has passed, or shutdown. It costs a small buffer and the
+// time, never memory that grows with what the client sends.
+func (s *server) linger(conn *net.TCPConn) {
+	junk := make([]byte, 4<<10)
+	end := time.Now().Add(lingerTime)
+	for {
+		next := time.Now().Add(lingerTimeout)
+		if next.After(end) {
+			next = end
+		}
+		conn.SetReadDeadline(next)
+		// After the deadline, as in handleConnection: shutdown sets
+		// stopping, then moves every deadline to now.
+		if s.stopping.Load() {
+			return
+		}
+		if _, err := conn.Read(junk); err != nil {
+			return
+		}
+	}
 }

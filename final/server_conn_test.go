@@ -45,7 +45,7 @@ func TestHandleConnection(t *testing.T) {
 	var st connState
 	var done bool
 	for i, want := range []string{"", "/hello/a", "/hello/b /hello/c"} {
-		done, st = s.handleConnection(netConn{conn}, st)
+		done, st = s.handleConnection(&netConn{Conn: conn}, st)
 		var got []string
 		for _, m := range answers.FindAllStringSubmatch(conn.written.String(), -1) {
 			got = append(got, m[1])

@@ -240,22 +240,35 @@ func (l *eventLoop) writeOut(c *evConn) {
 	}
 	progress, err := c.flush()
 	if err != nil {
-		l.close(c)
+		l.abort(c)
 		return
 	}
 	switch {
 	case len(c.out) > 0:
-		// The client reads slower than we write. It may, but a client
-		// that stops reading for writeTimeout is dropped.
-		if progress || c.writeDeadline.IsZero() {
-			c.writeDeadline = time.Now().Add(writeTimeout)
+		// The client reads slower than we write. It may, as slowly as it
+		// likes, but one that takes nothing for sendTimeout is given up
+		// on (netConn.keepSending). The poller says "writable" only once
+		// a third of the socket's send buffer is free, which can take a
+		// slow client minutes; so timers also has us try every quarter of
+		// sendTimeout, and any byte written is progress.
+		now := time.Now()
+		if progress || c.moved.IsZero() {
+			c.moved = now
 		}
+		if now.Sub(c.moved) >= l.s.sendTimeout {
+			l.abort(c)
+			return
+		}
+		c.writeDeadline = now.Add(min(l.s.sendTimeout/4, c.moved.Add(l.s.sendTimeout).Sub(now)))
+	case c.done && c.failed:
+		l.abort(c)
+		return
 	case c.done:
 		l.linger(c)
 	case c.wrote:
 		// The answers are out: call the handler again, so that it starts
 		// the idle clock now, as its next blocking call would.
-		c.wrote, c.writeDeadline = false, time.Time{}
+		c.wrote, c.moved = false, time.Time{}
 		l.schedule(c)
 	}
 	l.watch(c)
@@ -290,9 +303,10 @@ func (l *eventLoop) watch(c *evConn) {
 }
 
 // timers calls the handlers of the connections whose read deadline has
-// passed (it will answer 408, or close), closes those that stopped
-// reading our answers or lingered long enough, and returns how long
-// the poller may sleep: until the nearest deadline, in milliseconds (-1:
+// passed (it will answer 408, or close), tries again to send to those
+// whose answers wait (writeOut gives up on a client that takes nothing),
+// closes those that lingered long enough, and returns how long the
+// poller may sleep: until the nearest deadline, in milliseconds (-1:
 // until a socket is ready). A real server keeps its deadlines in a heap
 // or a timer wheel; looking at every connection is fine for a lesson.
 func (l *eventLoop) timers(now time.Time) int {
@@ -330,6 +344,9 @@ func (l *eventLoop) timers(now time.Time) int {
 			soonest(deadline)
 		case reading:
 			l.schedule(c) // its Read will say the deadline has passed
+		case len(c.out) > 0:
+			l.writeOut(c)
+			soonest(now) // look again at what c waits for now
 		default:
 			l.close(c)
 		}
@@ -405,28 +422,43 @@ func (l *eventLoop) take(nc newConn) {
 }
 
 // linger starts to close c gently, as closeConn does: FIN, then read and
-// throw away what still comes, for lingerTime at most.
+// throw away what still comes, until the client has sent nothing for
+// lingerTimeout, or for lingerTime in all.
 func (l *eventLoop) linger(c *evConn) {
 	unix.Shutdown(c.fd, unix.SHUT_WR)
-	c.lingerUntil = time.Now().Add(lingerTime)
+	now := time.Now()
+	c.lingerEnd = now.Add(lingerTime)
+	c.lingerUntil = now.Add(min(lingerTimeout, lingerTime))
 	l.drain(c)
 }
 
 // drain reads and throws away what a closing connection has sent, and
-// closes it at the client's EOF, or after lingerMax bytes.
+// closes it at the client's EOF. A few reads at a time: a client that
+// sends as fast as we read must not keep the loop from the others.
 func (l *eventLoop) drain(c *evConn) {
-	for !c.closed {
+	for range 8 {
 		n, err := unix.Read(c.fd, l.junk)
 		switch {
 		case err == unix.EINTR:
 		case err == unix.EAGAIN:
 			return
-		case err != nil || n == 0 || c.lingered+n > lingerMax:
+		case err != nil || n == 0:
 			l.close(c)
+			return
 		default:
-			c.lingered += n
+			c.lingerUntil = time.Now().Add(lingerTimeout)
+			if c.lingerUntil.After(c.lingerEnd) {
+				c.lingerUntil = c.lingerEnd
+			}
 		}
 	}
+}
+
+// abort closes c with a reset: closeConn says why. SO_LINGER with a time
+// of 0 makes close(2) send RST and drop what is still queued.
+func (l *eventLoop) abort(c *evConn) {
+	unix.SetsockoptLinger(c.fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
+	l.close(c)
 }
 
 // close takes c out of the poller's set and closes its socket.
@@ -513,7 +545,7 @@ func (l *eventLoop) woken() {
 	for _, c := range back {
 		c.offLoop = false
 		if c.err != nil {
-			l.close(c)
+			l.abort(c)
 			continue
 		}
 		l.writeOut(c)

@@ -99,21 +99,7 @@ func countAll(loops []*eventLoop) int {
 // waiting in the socket of an idle connection is read, not dropped; a
 // head arriving too slowly, or an idle connection with nothing, fails.
 func TestEventLoopLateRead(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
+	client, server := tcpPair(t)
 	// A copy of the socket, as the loop has: File's dup, made non-blocking.
 	// (Fd, called once: it makes the descriptor blocking each time.)
 	f, err := server.(*net.TCPConn).File()

@@ -29,16 +29,18 @@ type evConn struct {
 	readDeadline  time.Time // as the handler set it
 	out           []outPiece
 	spare         []byte    // a sent piece's buffer, for the next one
-	writeDeadline time.Time // the output queue must make progress by then
+	moved         time.Time // when the output queue last moved: it must move within sendTimeout
+	writeDeadline time.Time // when to try the output queue again, and see whether it moves
 	wrote         bool      // the last call wrote: call it again once that has gone out
 	done          bool      // the handler said to close: send out, then close
-	lingerUntil   time.Time // closing: read and throw away until then
-	lingered      int
-	queued        bool     // in l.todo
-	offLoop       bool     // its handler is running on a goroutine of its own
-	closed        bool     // its socket is closed
-	watched       interest // what the poller watches it for; 0: nothing
-	err           error    // off the loop: the first write error
+	failed        bool      // the client will not get all we sent: close with a reset
+	lingerUntil   time.Time // closing: read and throw away until then, unless more comes
+	lingerEnd     time.Time // and never past this
+	queued        bool      // in l.todo
+	offLoop       bool      // its handler is running on a goroutine of its own
+	closed        bool      // its socket is closed
+	watched       interest  // what the poller watches it for; 0: nothing
+	err           error     // off the loop: the first write error
 }
 
 // outPiece is one piece of the output queue: bytes, or part of a file.
@@ -133,6 +135,12 @@ func (c *evConn) sendFile(f *os.File, n int64) error {
 // backlogged reports whether answers wait in the output queue.
 func (c *evConn) backlogged() bool { return len(c.out) > 0 }
 
+// unsent asks the kernel how much of what we wrote it still holds.
+func (c *evConn) unsent() int { return unsentBytes(uintptr(c.fd)) }
+
+// abort: the loop will reset the connection when it closes it.
+func (c *evConn) abort() { c.failed = true }
+
 // blocking is called by c's handler before it waits for a CGI script. It
 // runs on the loop's goroutine, which must not wait: so another goroutine
 // becomes the loop, and this one stays with c until its handler returns
@@ -146,9 +154,9 @@ func (c *evConn) blocking() {
 	c.offLoop = true
 	c.l.watch(c) // out of the poller's set: the new loop must leave c alone
 	// Off the loop, writes may wait: make the socket blocking, with a
-	// timeout on each write (SO_SNDTIMEO), as netConn's writeTimeout.
+	// timeout on each write (SO_SNDTIMEO), as netConn's keepSending.
 	unix.SetNonblock(c.fd, false)
-	tv := unix.NsecToTimeval(int64(writeTimeout))
+	tv := unix.NsecToTimeval(int64(c.l.s.sendTimeout / 4))
 	unix.SetsockoptTimeval(c.fd, unix.SOL_SOCKET, unix.SO_SNDTIMEO, &tv)
 	go c.l.run() // last: from here on, the loop is that goroutine's
 }
@@ -235,18 +243,27 @@ func (c *evConn) flush() (progress bool, err error) {
 	return progress, nil
 }
 
-// flushOffLoop, off the loop, sends the whole queue, waiting as needed.
+// flushOffLoop, off the loop, sends the whole queue, waiting as needed,
+// and fails only when no byte has moved for sendTimeout, as netConn's
+// keepSending: each write(2) waits a quarter of that at most
+// (SO_SNDTIMEO), and then fails with EAGAIN, or returns what it wrote.
 // On the loop it does nothing: the loop sends when the handler returns.
 func (c *evConn) flushOffLoop() error {
 	if !c.offLoop || c.err != nil {
 		return c.err
 	}
-	_, err := c.flush()
-	if err == nil && len(c.out) > 0 {
-		err = os.ErrDeadlineExceeded // EAGAIN on a blocking socket: SO_SNDTIMEO passed
+	for moved := time.Now(); len(c.out) > 0 && c.err == nil; {
+		progress, err := c.flush()
+		switch {
+		case err != nil:
+			c.err = err
+		case progress:
+			moved = time.Now()
+		case time.Since(moved) >= c.l.s.sendTimeout:
+			c.err = os.ErrDeadlineExceeded
+		}
 	}
-	c.err = err
-	return err
+	return c.err
 }
 
 // closeFiles closes the files still queued.
@@ -271,8 +288,7 @@ func (c *evConn) LocalAddr() net.Addr {
 
 // SetReadDeadline sets the deadline that Read checks, and that the loop
 // wakes up for. (There is no SetWriteDeadline: the loop gives the output
-// queue writeTimeout from its last progress, and off the loop each write
-// has SO_SNDTIMEO.)
+// queue sendTimeout from its last progress, and so does flushOffLoop.)
 func (c *evConn) SetReadDeadline(t time.Time) error {
 	c.readDeadline = t
 	return nil

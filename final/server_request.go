@@ -64,6 +64,8 @@ type bodyState struct {
 	step      bodyStep
 	chunked   bool
 	left      int64 // bytes still to come in this body or this chunk
+	size      int64 // bytes of body so far, kept or not
+	drop      bool  // nobody will read this body: count its bytes, keep none
 	trailer   int   // bytes of trailer seen so far
 	continued bool  // "100 Continue" has been sent
 }
@@ -390,9 +392,18 @@ func readBody(st *connState) (bool, int) {
 		switch b.step {
 		case bodyData:
 			n := min(b.left, int64(len(st.buf)))
-			st.req.body = append(st.req.body, st.buf[:n]...)
-			st.buf = st.buf[n:]
+			if !b.drop {
+				st.req.body = append(st.req.body, st.buf[:n]...)
+			}
+			if int(n) == len(st.buf) {
+				// All used: the next read goes into the same room, not
+				// a new one (a body comes in many reads).
+				st.buf = st.buf[:0]
+			} else {
+				st.buf = st.buf[n:]
+			}
 			b.left -= n
+			b.size += n
 			if b.left > 0 {
 				return false, 0
 			}
@@ -413,7 +424,7 @@ func readBody(st *connState) (bool, int) {
 			if err != nil || !isFieldValue(ext) {
 				return false, 400
 			}
-			if n > maxBody-uint64(len(st.req.body)) {
+			if n > maxBody-uint64(b.size) {
 				return false, 413
 			}
 			b.step, b.left = bodyData, int64(n)

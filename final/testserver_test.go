@@ -41,6 +41,11 @@ type testServerOptions struct {
 	cgiTimeout  time.Duration // default 2s
 	cgiMax      int           // default cgiMaxDefault
 	dotfiles    bool          // -dotfiles
+	sendTimeout time.Duration // default 5s
+	// sendBuffer, when not 0, is every connection's SO_SNDBUF (set on the
+	// listener, whose connections inherit it): the kernel's own grows to
+	// megabytes, and takes a whole big file before a write ever waits.
+	sendBuffer int
 }
 
 // testServer is a running server and the site it serves.
@@ -51,6 +56,8 @@ type testServer struct {
 	root   string // the document root
 	secret string // the content of secret.txt, beside the root, never to be sent
 	big    []byte // the content of big.bin
+	site   *docRoot
+	served chan struct{} // closed when the serving mode has returned, after shutdown
 }
 
 // The test site. secret.txt lies beside the document root, not in it;
@@ -134,6 +141,7 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	defaultTo(&opts.headTimeout, 2*time.Second)
 	defaultTo(&opts.bodyTimeout, 2*time.Second)
 	defaultTo(&opts.cgiTimeout, 2*time.Second)
+	defaultTo(&opts.sendTimeout, 5*time.Second)
 	if opts.mode == "" {
 		opts.mode = "goroutines"
 	}
@@ -143,10 +151,10 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 	}
 
 	// As main does it.
-	var site *docRoot
 	var err error
-	ts.server, site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout, cgiMax: opts.cgiMax,
-		dotfiles: opts.dotfiles, idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout})
+	ts.server, ts.site, err = newServer(config{dir: root, cgi: true, cgiTimeout: opts.cgiTimeout, cgiMax: opts.cgiMax,
+		dotfiles: opts.dotfiles, idleTimeout: opts.idleTimeout, headTimeout: opts.headTimeout, bodyTimeout: opts.bodyTimeout,
+		sendTimeout: opts.sendTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,21 +162,32 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 		t.Fatal(err)
 	}
 	ts.addr, ts.root = ts.ln.Addr().String(), root
+	if opts.sendBuffer > 0 {
+		rc, err := ts.ln.(*net.TCPListener).SyscallConn()
+		if err == nil {
+			rc.Control(func(fd uintptr) {
+				err = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF, opts.sendBuffer)
+			})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// The access log goes to os.Stdout: thousands of lines that would bury
 	// a failure's message. Send it nowhere while the server runs. (The
 	// testing package took its own copy of os.Stdout before any test.)
 	stdout := os.Stdout
 	os.Stdout, _ = os.Open(os.DevNull)
-	stopped := make(chan struct{})
+	ts.served = make(chan struct{})
 	go func() {
 		serve(ts.server, ts.ln)
-		close(stopped)
+		close(ts.served)
 	}()
 	t.Cleanup(func() {
 		ts.shutdown(ts.ln)
 		select {
-		case <-stopped:
+		case <-ts.served:
 		case <-time.After(10 * time.Second):
 			t.Error("the server did not stop within 10s of shutdown")
 		}
@@ -177,7 +196,7 @@ func startTestServer(t testing.TB, opts testServerOptions) *testServer {
 		ts.idle(t)
 		os.Stdout.Close()
 		os.Stdout = stdout
-		site.root.Close()
+		ts.site.root.Close()
 	})
 	// A first answer says the server is set up (the event loop makes its
 	// poller and its wake-up pipe as it starts): what a test measures
@@ -208,6 +227,27 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() bool)
 		}
 	}
 	return true
+}
+
+// tcpPair makes a connection over loopback and returns both of its
+// ends, closed when the test ends: a real socket for a test that plays
+// the server's part itself.
+func tcpPair(t testing.TB) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if client, err = net.Dial("tcp", ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	if server, err = ln.Accept(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { server.Close() })
+	return client, server
 }
 
 // dial opens a connection to the server.

@@ -162,7 +162,8 @@
 //	expect body-file FILE         the body is exactly the bytes of FILE
 //	expect raw TEXT               the whole response is exactly TEXT
 //	expect wellformed             strict HTTP/1.1 framing (below)
-//	expect closed                 the server closed the connection cleanly (send only)
+//	expect closed                 the server closed the connection cleanly (send only): no
+//	                              reset, also none while the request was still being written
 //	expect silent                 no bytes came back at all
 //	expect whole-request          the answer began only once the first request had fully
 //	                              arrived (send with pieces): not after one Read

@@ -47,7 +47,9 @@ type exchange struct {
 	req      clientRequest // client only: the request as the script gave it
 	body     []byte        // client only: the body as Go's client decoded it
 
-	answeredAfter int // send: how many bytes were sent when the first answer byte came; 0 if after all
+	answeredAfter int   // send: how many bytes were sent when the first answer byte came; 0 if after all
+	sent          int   // send: how many bytes of the request were written
+	writeErr      error // send: why a write failed (the server reset the connection), or nil
 
 	parsed *response // lazily parsed response
 }
@@ -351,11 +353,14 @@ func send(hostport string, pieces [][]byte, opt sendOptions) *exchange {
 			}
 			end = -1
 		}
-		if _, err := conn.Write(p); err != nil {
+		n, err := conn.Write(p)
+		sent += n
+		if err != nil {
+			ex.writeErr = err
 			break // the server gave up on us; read what it said
 		}
-		sent += len(p)
 	}
+	ex.sent = sent
 	var done func([]byte) bool
 	switch {
 	case opt.keep:

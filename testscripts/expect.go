@@ -359,9 +359,15 @@ func checkClosed(_ *checkEnv, ex *exchange, _ []string) (*failure, error) {
 		return nil, errors.New("expect closed works after a plain send only (not client, not send -keep)")
 	}
 	const should = "close the connection after answering"
-	switch ex.end {
-	case endEOF:
+	switch {
+	case ex.writeErr != nil:
+		// The read may still end in EOF: the write took the reset.
+		return fail(should, fmt.Sprintf("expected a clean close, but the server reset the connection while the request was still being sent (%d of %d bytes taken): %v", ex.sent, len(ex.request()), ex.writeErr)).
+			hint("closing a socket with unread bytes sends a reset: after answering, shut down writing, then read and throw away what the client still sends until it closes (a lingering close, RFC 9112 §9.6), then close."), nil
+	case ex.end == endEOF:
 		return nil, nil
+	}
+	switch ex.end {
 	case endReset:
 		return fail(should, "expected a clean close (EOF), but the connection was reset"), nil
 	case endTimeout:
