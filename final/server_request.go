@@ -8,8 +8,14 @@ import (
 )
 
 const (
-	// maxLine bounds the request line. A longer one is answered 414 URI
-	// Too Long (RFC 9112 §3): the target is what makes a line long.
+	// maxMethod bounds the method. No method we implement has more than 7
+	// letters, and none in IANA's registry more than 17: a longer one is
+	// a method we don't implement, 501 (RFC 9110 §9.1), known at its 33rd
+	// byte, without waiting for the rest of the line.
+	maxMethod = 32
+	// maxLine bounds the request line. Its method is short (maxMethod),
+	// its version 8 bytes: what makes a line long is its target, and a
+	// longer one is answered 414 URI Too Long (RFC 9112 §3).
 	maxLine = 8 << 10
 	// maxHead bounds the whole head, request line and every header: a
 	// longer one is answered 431 Request Header Fields Too Large (RFC 6585
@@ -64,8 +70,22 @@ type bodyState struct {
 	step      bodyStep
 	chunked   bool
 	left      int64 // bytes still to come in this body or this chunk
+	scanned   int   // bytes of a chunk line looked at so far: no line end in them
 	trailer   int   // bytes of trailer seen so far
 	continued bool  // "100 Continue" has been sent
+}
+
+// headScan is how far readHead has looked into a head that is still
+// arriving. Each read adds a few bytes, perhaps one: looking at the whole
+// head again each time would cost a head of n bytes n²/2 looks (a second
+// of CPU for 32 KB sent a byte at a time), so the next look starts where
+// the last one stopped, and each byte is looked at once.
+type headScan struct {
+	lineStart int // where the line now arriving starts
+	scanned   int // how far we have looked: no line end from lineStart up to here
+	// While the request line arrives: the part the next byte belongs to
+	// (0 the method, 1 the target, 2 the version), and where it starts.
+	part, partStart int
 }
 
 // nextRequest takes the next complete request, body included, off the
@@ -79,14 +99,16 @@ func (st *connState) nextRequest() (*request, int) {
 		// (RFC 9112 §2.2): some clients send an extra CRLF after a body.
 		for bytes.HasPrefix(st.buf, []byte("\n")) || bytes.HasPrefix(st.buf, []byte("\r\n")) {
 			st.buf = st.buf[bytes.IndexByte(st.buf, '\n')+1:]
+			st.head = headScan{}
 		}
-		n, status := readHead(st.buf)
+		n, status := readHead(st.buf, &st.head)
 		if status != 0 {
 			return &request{line: firstLine(st.buf)}, status
 		}
 		if n == 0 {
 			return nil, 0
 		}
+		st.head = headScan{}
 		req, status := parseRequest(st.buf[:n])
 		st.buf = st.buf[n:]
 		if status == 0 {
@@ -110,37 +132,76 @@ func (st *connState) nextRequest() (*request, int) {
 // blank line after the request line and the headers (RFC 9112 §2.1). TCP
 // delivers a stream of bytes, not messages: one read may hold half a head,
 // or a head and a half. readHead returns the length of the head, 0 while
-// its end has not arrived yet, or an error status once it is too long to
-// be worth waiting for.
-func readHead(buf []byte) (int, int) {
-	first := true
-	for start := 0; ; {
-		i := bytes.IndexByte(buf[start:], '\n')
+// its end has not arrived yet, or an error status as soon as the head is
+// too long to be worth waiting for, or its request line can't be valid.
+// sc is where the last call stopped looking, for a buf that has grown
+// since.
+func readHead(buf []byte, sc *headScan) (int, int) {
+	for {
+		i := bytes.IndexByte(buf[sc.scanned:], '\n')
 		if i < 0 {
 			break
 		}
-		line := bytes.TrimSuffix(buf[start:start+i], []byte("\r"))
-		if first && len(line) > maxLine {
-			return 0, 414
-		}
-		first = false
-		start += i + 1
-		if start > maxHead {
-			return 0, 431
-		}
+		end := sc.scanned + i
 		// Lines end in CRLF, but RFC 9112 §2.2 lets us accept a bare LF
 		// too, which is what nc sends when you type a request by hand.
+		line := bytes.TrimSuffix(buf[sc.lineStart:end], []byte("\r"))
+		if sc.lineStart == 0 {
+			// The request line is whole: if we will refuse it, say so
+			// now, without waiting for the headers.
+			if _, _, status := parseRequestLine(string(line)); status != 0 {
+				return 0, status
+			}
+		}
+		sc.lineStart, sc.scanned = end+1, end+1
+		if sc.lineStart > maxHead {
+			return 0, 431
+		}
 		if len(line) == 0 {
-			return start, 0
+			return sc.lineStart, 0
 		}
 	}
-	if first && len(buf) > maxLine+1 {
-		return 0, 414
+	if sc.lineStart > 0 {
+		sc.scanned = len(buf)
+	} else if status := sc.checkLine(bytes.TrimSuffix(buf, []byte("\r"))); status != 0 {
+		// A request line on its way, which can't be valid whatever
+		// follows: a TLS handshake, a binary protocol, a method of 100 KB.
+		// Refused at its first wrong byte, not at the head timeout. A CR
+		// at the end may start the line end: it is looked at with the
+		// byte after it.
+		return 0, status
 	}
 	if len(buf) > maxHead {
 		return 0, 431
 	}
 	return 0, 0
+}
+
+// checkLine looks at the bytes of a request line that have come since its
+// last look, line[sc.scanned:], with the rules of parseRequestLine, a byte
+// at a time, and returns the status to answer as soon as a byte shows that
+// the line can't be valid: a byte that is not a tchar in the method (RFC
+// 9110 §9.1), one that can't be in a target (RFC 9112 §3.2), a version
+// that is not "HTTP/", a digit, a dot and a digit (§2.3), one part too
+// long. Each part has its own
+// limit and status: a method longer than maxMethod is one we don't
+// implement, 501; the target takes what the line has left, 414 past it;
+// the version has 8 bytes.
+func (sc *headScan) checkLine(line []byte) int {
+	for ; sc.scanned < len(line); sc.scanned++ {
+		c, n := line[sc.scanned], sc.scanned-sc.partStart // c is byte n of its part
+		switch {
+		case c == ' ' && sc.part < 2 && n > 0:
+			sc.part, sc.partStart = sc.part+1, sc.scanned+1
+		case sc.part == 0 && !isTchar(c), sc.part == 1 && !isTargetByte(c), sc.part == 2 && !isVersionByte(n, c):
+			return 400
+		case sc.part == 0 && n == maxMethod:
+			return 501
+		case sc.part == 1 && sc.scanned == maxLine:
+			return 414
+		}
+	}
+	return 0
 }
 
 // firstLine is the start of buf up to its first line end, for the log of a
@@ -154,35 +215,17 @@ func firstLine(buf []byte) string {
 	return string(line)
 }
 
-// parseRequest reads the head: the request line, "GET /index.html
-// HTTP/1.1", a method, a target and a version, one space between each
-// (RFC 9112 §3), then the header lines. It returns 0, or the error status
-// to answer. Anything unusual is a bad request, not something to guess
-// at: two servers that guess differently about one request are how
-// request smuggling attacks work.
+// parseRequest reads the head: the request line, then the header lines.
+// It returns 0, or the error status to answer. Anything unusual is a bad
+// request, not something to guess at: two servers that guess differently
+// about one request are how request smuggling attacks work.
 func parseRequest(head []byte) (request, int) {
 	lines := strings.Split(string(head), "\n")
-	req := request{line: strings.TrimSuffix(lines[0], "\r"), header: map[string][]string{}}
-	parts := strings.Split(req.line, " ")
-	if len(parts) != 3 {
-		return req, 400
+	req, authority, status := parseRequestLine(strings.TrimSuffix(lines[0], "\r"))
+	if status != 0 {
+		return req, status
 	}
-	req.method, req.target, req.version = parts[0], parts[1], parts[2]
-	var authority string
-	req.target, authority = originForm(req.target)
-	// The query string ("?a=1") is input for a program, not part of the
-	// path: cut it off once, here, for every function after us.
-	req.path, req.query, _ = strings.Cut(req.target, "?")
-	// "OPTIONS * HTTP/1.1" asks about the server as a whole, not a path:
-	// the asterisk-form, for OPTIONS only (RFC 9112 §3.2.4).
-	asterisk := req.method == "OPTIONS" && req.target == "*"
-	if !isToken(req.method) || !isTarget(req.target) && !asterisk || !isVersion(req.version) {
-		return req, 400
-	}
-	// A well-formed version that we don't speak: 505 (RFC 9110 §15.6.6).
-	if req.version != "HTTP/1.1" && req.version != "HTTP/1.0" {
-		return req, 505
-	}
+	req.header = map[string][]string{}
 
 	// Each header line is "Name: value" (RFC 9112 §5), with optional
 	// spaces around the value. A line without a colon, or a space before
@@ -231,6 +274,41 @@ func parseRequest(head []byte) (request, int) {
 		req.keepAlive = slices.Contains(options, "keep-alive") && !slices.Contains(options, "close")
 	}
 	return req, 0
+}
+
+// parseRequestLine reads the request line, "GET /index.html HTTP/1.1": a
+// method, a target and a version, one space between each (RFC 9112 §3).
+// It returns the request so far, the host a target in absolute form names
+// ("" for one in origin form), and 0 or the error status to answer.
+func parseRequestLine(line string) (req request, authority string, status int) {
+	req = request{line: line}
+	// The rules a byte at a time first, in the order of the bytes, as
+	// readHead applies them while the line arrives: the same line gets
+	// the same answer however it was cut.
+	var sc headScan
+	if status := sc.checkLine([]byte(line)); status != 0 {
+		return req, "", status
+	}
+	parts := strings.Split(line, " ")
+	if len(parts) != 3 {
+		return req, "", 400
+	}
+	req.method, req.target, req.version = parts[0], parts[1], parts[2]
+	req.target, authority = originForm(req.target)
+	// The query string ("?a=1") is input for a program, not part of the
+	// path: cut it off once, here, for every function after us.
+	req.path, req.query, _ = strings.Cut(req.target, "?")
+	// "OPTIONS * HTTP/1.1" asks about the server as a whole, not a path:
+	// the asterisk-form, for OPTIONS only (RFC 9112 §3.2.4).
+	asterisk := req.method == "OPTIONS" && req.target == "*"
+	if !isToken(req.method) || !isTarget(req.target) && !asterisk || !isVersion(req.version) {
+		return req, "", 400
+	}
+	// A well-formed version that we don't speak: 505 (RFC 9110 §15.6.6).
+	if req.version != "HTTP/1.1" && req.version != "HTTP/1.0" {
+		return req, "", 505
+	}
+	return req, authority, 0
 }
 
 // originForm turns a target in absolute form, "http://host/path?q", which
@@ -282,33 +360,56 @@ func parseField(line string) (name, value string, ok bool) {
 }
 
 // isToken reports whether s is a token (RFC 9110 §5.6.2), the grammar of
-// method and header names: visible ASCII except the delimiters.
+// method and header names: one or more tchars.
 func isToken(s string) bool {
 	for _, c := range []byte(s) {
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) >= 0 {
+		if !isTchar(c) {
 			return false
 		}
 	}
 	return s != ""
 }
 
+// isTchar reports whether c may be in a token: visible ASCII except the
+// delimiters (RFC 9110 §5.6.2).
+func isTchar(c byte) bool {
+	return ' ' < c && c < 0x7f && strings.IndexByte(`"(),/:;<=>?@[\]{}`, c) < 0
+}
+
 // isTarget reports whether s is a path we can serve: it starts with "/"
-// and holds only visible ASCII. Anything else in a URL, spaces and
-// non-English letters included, must arrive percent-encoded (RFC 3986).
+// and holds only the bytes isTargetByte allows.
 func isTarget(s string) bool {
 	for _, c := range []byte(s) {
-		if c <= ' ' || c >= 0x7f {
+		if !isTargetByte(c) {
 			return false
 		}
 	}
 	return strings.HasPrefix(s, "/")
 }
 
+// isTargetByte reports whether c may be in a request target: visible
+// ASCII. Anything else in a URL, spaces and non-English letters included,
+// must arrive percent-encoded (RFC 3986 §2). And no "#": a fragment
+// ("/a#top") is for the client, which never sends it (RFC 9112 §3.2).
+func isTargetByte(c byte) bool {
+	return ' ' < c && c < 0x7f && c != '#'
+}
+
 // isVersion reports whether s looks like "HTTP/1.1": the name, a slash, and
 // one digit each side of a dot (RFC 9112 §2.3).
 func isVersion(s string) bool {
-	return len(s) == 8 && strings.HasPrefix(s, "HTTP/") &&
-		isDigit(s[5]) && s[6] == '.' && isDigit(s[7])
+	for i := range len(s) {
+		if !isVersionByte(i, s[i]) {
+			return false
+		}
+	}
+	return len(s) == len("HTTP/1.1")
+}
+
+// isVersionByte reports whether c may be byte n of a version.
+func isVersionByte(n int, c byte) bool {
+	const form = "HTTP/#.#" // #: a digit
+	return n < len(form) && (c == form[n] || form[n] == '#' && isDigit(c))
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -455,13 +556,19 @@ func readBody(st *connState) (bool, int) {
 // refused inside chunked framing, where servers that disagree on it can
 // be made to read a smuggled request (CVE-2025-22871).
 func chunkLine(st *connState) (string, bool, int) {
-	i := bytes.IndexByte(st.buf, '\n')
+	// As in readHead, a line that arrives a byte at a time is looked at
+	// a byte at a time: the next look starts where this one stopped.
+	b := &st.body
+	i := bytes.IndexByte(st.buf[b.scanned:], '\n')
 	if i < 0 {
+		b.scanned = len(st.buf)
 		if len(st.buf) > maxChunkLine {
 			return "", false, 400
 		}
 		return "", false, 0
 	}
+	i += b.scanned
+	b.scanned = 0
 	line := st.buf[:i]
 	if i == 0 || line[i-1] != '\r' || i > maxChunkLine {
 		return "", false, 400
