@@ -15,6 +15,13 @@ import (
 const chunkedPost = "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: chunked\r\n\r\n"
 
 var parsingCases = []hostileCase{
+	// Versions (item 10): the same major version with a higher minor one
+	// is read as HTTP/1.1 (RFC 9110 §2.5, §6.2).
+	{name: "version-1.2", raw: "GET /small.txt HTTP/1.2\r\n" + hostLine + "\r\n", want: "200 keep", note: "RFC 9110 §2.5: processed as HTTP/1.1, kept alive as 1.1 is"},
+	{name: "version-1.9-chunked", raw: "POST /hello/x HTTP/1.9\r\n" + hostLine + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", want: "200 keep", note: "RFC 9110 §2.5: as HTTP/1.1, chunked and all"},
+	{name: "version-1.2-no-host", raw: "GET /small.txt HTTP/1.2\r\n\r\n", want: "400 close", note: "RFC 9112 §3.2: as HTTP/1.1, Host is required"},
+	{name: "version-3", raw: "GET /small.txt HTTP/3.0\r\n" + hostLine + "\r\n", want: "505 close", note: "RFC 9110 §15.6.6: another major version"},
+
 	// The request line (items 12, 13, 14): each part has its own limit,
 	// and a line that can't be valid is refused at its first wrong byte,
 	// not at the head timeout.

@@ -304,9 +304,15 @@ func parseRequestLine(line string) (req request, authority string, status int) {
 	if !isToken(req.method) || !isTarget(req.target) && !asterisk || !isVersion(req.version) {
 		return req, "", 400
 	}
-	// A well-formed version that we don't speak: 505 (RFC 9110 §15.6.6).
-	if req.version != "HTTP/1.1" && req.version != "HTTP/1.0" {
+	// HTTP/1.2 would be HTTP/1.1 with additions that a 1.1 recipient may
+	// ignore: a minor version higher than ours is read as the highest we
+	// speak (RFC 9110 §2.5, §6.2). Only another major version is one we
+	// don't speak: 505 (§15.6.6).
+	switch {
+	case req.version[5] != '1':
 		return req, "", 505
+	case req.version[7] > '1':
+		req.version = "HTTP/1.1"
 	}
 	return req, authority, 0
 }

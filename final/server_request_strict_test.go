@@ -96,7 +96,7 @@ func TestChunkLineLookedAtOnce(t *testing.T) {
 // TestRequestLineRules: which part of the request line each rule and each
 // limit is about, and how soon a line that can't be valid is refused:
 // at its first wrong byte, whether or not its end has come (issue 14,
-// items 12, 13, 14).
+// items 10, 12, 13, 14).
 func TestRequestLineRules(t *testing.T) {
 	const host = "Host: a\r\n\r\n"
 	tests := []struct {
@@ -127,6 +127,8 @@ func TestRequestLineRules(t *testing.T) {
 		{"GET /small.txt#top HTTP/1.1\r\n" + host, 400, "a fragment is not part of a target (RFC 9112 §3.2)"},
 		{"GET /#", 400, "known at the \"#\""},
 		{"GET http://a/b#c HTTP/1.1\r\n" + host, 400, "nor of a target in absolute form"},
+		{"GET / HTTP/1.2\r\n" + host, 0, "a higher minor version: read as HTTP/1.1 (RFC 9110 §2.5)"},
+		{"GET / HTTP/1.9\r\n" + host, 0, "the same"},
 		{"GET / HTTP/2.0\r\n", 505, "another major version (RFC 9110 §15.6.6), known once the line ends"},
 		{"GET / HTTP/0.9\r\n", 505, "the same"},
 	}
@@ -143,5 +145,17 @@ func TestRequestLineRules(t *testing.T) {
 				t.Errorf("%.60q in %d pieces: got %.80q, want %s(%s)", tt.in, len(pieces), got, want, tt.note)
 			}
 		}
+	}
+}
+
+// TestMinorVersion: HTTP/1.2 is processed as HTTP/1.1 (RFC 9110 §2.5):
+// Host is required, the connection stays open, a body may be chunked.
+func TestMinorVersion(t *testing.T) {
+	req, status := parseRequest([]byte("GET / HTTP/1.2\r\nHost: a\r\n\r\n"))
+	if status != 0 || req.version != "HTTP/1.1" || !req.keepAlive || req.line != "GET / HTTP/1.2" {
+		t.Errorf("HTTP/1.2: status %d, version %q, keepAlive %v, line %q", status, req.version, req.keepAlive, req.line)
+	}
+	if _, status := parseRequest([]byte("GET / HTTP/1.2\r\n\r\n")); status != 400 {
+		t.Errorf("HTTP/1.2 without Host: status %d, want 400, as for HTTP/1.1", status)
 	}
 }
