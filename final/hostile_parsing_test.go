@@ -15,6 +15,20 @@ import (
 const chunkedPost = "POST /hello/x HTTP/1.1\r\n" + hostLine + "Transfer-Encoding: chunked\r\n\r\n"
 
 var parsingCases = []hostileCase{
+	// Host (item 3): exactly the grammar of RFC 9110 §7.2 and RFC 3986
+	// §3.2.2-3, and no bad value ever reaches a CGI script.
+	{name: "absolute-form-empty-host", raw: "GET http:///small.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", note: "RFC 9110 §4.2.1: an http URI with an empty host MUST be rejected"},
+	{name: "absolute-form-empty-host-port", raw: "GET http://:80/small.txt HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", note: "RFC 9110 §4.2.1: no host, only a port"},
+	{name: "absolute-form-empty-host-cgi", raw: "GET http:///cgi-bin/env.sh HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", lacks: "SERVER_NAME", note: "RFC 9110 §4.2.1: the script never runs"},
+	{name: "host-port-not-digits", raw: "GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1:abc\r\n\r\n", want: "400 close", note: "RFC 3986 §3.2.3: port = *DIGIT; RFC 9112 §3.2: 400 for an invalid Host"},
+	{name: "host-port-too-big", raw: "GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1:65536\r\n\r\n", want: "400 close", note: "a TCP port has 16 bits"},
+	{name: "host-ipv6-unclosed", raw: "GET /small.txt HTTP/1.1\r\nHost: [::1\r\n\r\n", want: "400 close", note: "RFC 3986 §3.2.2: IP-literal = \"[\" IPv6address \"]\""},
+	{name: "host-ipv6-not-an-address", raw: "GET /small.txt HTTP/1.1\r\nHost: [a.b]\r\n\r\n", want: "400 close", note: "RFC 3986 §3.2.2"},
+	{name: "host-only-port", raw: "GET /small.txt HTTP/1.1\r\nHost: :80\r\n\r\n", want: "400 close", note: "RFC 9110 §4.2.1: an http URI has a host"},
+	{name: "host-bad-port-cgi", raw: "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: 127.0.0.1:abc\r\n\r\n", want: "400 close", lacks: "SERVER_NAME", note: "the bad value never reaches SERVER_NAME or HTTP_HOST"},
+	{name: "host-ipv6-cgi", raw: "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: [::1]:8000\r\n\r\n", want: "200 keep", has: "\nSERVER_NAME=[::1]\n", note: "RFC 3875 §4.1.14: an IPv6 SERVER_NAME in brackets"},
+	{name: "host-ipv6-cgi-http-host", raw: "GET /cgi-bin/env.sh HTTP/1.1\r\nHost: [::1]:8000\r\n\r\n", want: "200 keep", has: "\nHTTP_HOST=[::1]:8000\n", note: "RFC 3875 §4.1.18"},
+
 	// Versions (item 10): the same major version with a higher minor one
 	// is read as HTTP/1.1 (RFC 9110 §2.5, §6.2).
 	{name: "version-1.2", raw: "GET /small.txt HTTP/1.2\r\n" + hostLine + "\r\n", want: "200 keep", note: "RFC 9110 §2.5: processed as HTTP/1.1, kept alive as 1.1 is"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -255,9 +256,6 @@ func parseRequest(head []byte) (request, int) {
 	// With a target in absolute form, the host it names is the one that
 	// counts, whatever Host says (RFC 9112 §3.2.2).
 	if authority != "" {
-		if !isHost(authority) {
-			return req, 400
-		}
 		req.header["host"] = []string{authority}
 	}
 	// We can only meet "Expect: 100-continue" (RFC 9110 §10.1.1).
@@ -294,7 +292,8 @@ func parseRequestLine(line string) (req request, authority string, status int) {
 		return req, "", 400
 	}
 	req.method, req.target, req.version = parts[0], parts[1], parts[2]
-	req.target, authority = originForm(req.target)
+	var absolute bool
+	req.target, authority, absolute = originForm(req.target)
 	// The query string ("?a=1") is input for a program, not part of the
 	// path: cut it off once, here, for every function after us.
 	req.path, req.query, _ = strings.Cut(req.target, "?")
@@ -302,6 +301,11 @@ func parseRequestLine(line string) (req request, authority string, status int) {
 	// the asterisk-form, for OPTIONS only (RFC 9112 §3.2.4).
 	asterisk := req.method == "OPTIONS" && req.target == "*"
 	if !isToken(req.method) || !isTarget(req.target) && !asterisk || !isVersion(req.version) {
+		return req, "", 400
+	}
+	// An http URI with an empty host, "http:///a", is invalid and must be
+	// refused (RFC 9110 §4.2.1); so is one whose host is not a host.
+	if absolute && (authority == "" || !isHost(authority)) {
 		return req, "", 400
 	}
 	// HTTP/1.2 would be HTTP/1.1 with additions that a 1.1 recipient may
@@ -319,21 +323,21 @@ func parseRequestLine(line string) (req request, authority string, status int) {
 
 // originForm turns a target in absolute form, "http://host/path?q", which
 // a server must accept (RFC 9112 §3.2.2), into the usual "/path?q", and
-// returns the host it named ("" for a target already in origin form).
-func originForm(target string) (path, authority string) {
+// returns the host it named, and whether it was in absolute form.
+func originForm(target string) (path, authority string, absolute bool) {
 	lower := strings.ToLower(target)
 	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "https://") {
-		return target, ""
+		return target, "", false
 	}
 	_, rest, _ := strings.Cut(target, "://")
 	i := strings.IndexAny(rest, "/?")
 	switch {
 	case i < 0:
-		return "/", rest
+		return "/", rest, true
 	case rest[i] == '/':
-		return rest[i:], rest[:i]
+		return rest[i:], rest[:i], true
 	}
-	return "/" + rest[i:], rest[:i]
+	return "/" + rest[i:], rest[:i], true
 }
 
 // headerList splits list-valued headers, "close, Upgrade", into their
@@ -432,16 +436,50 @@ func isFieldValue(s string) bool {
 	return true
 }
 
-// isHost reports whether s may be a Host value: a name, an IPv4 address or
-// a bracketed IPv6 address, and an optional port (RFC 9110 §7.2).
+// isHost reports whether s may be a Host value (RFC 9110 §7.2): empty, for
+// a target with no host (RFC 9112 §3.2), or a host and an optional ":port"
+// (RFC 3986 §3.2.2, §3.2.3). Whatever passes here reaches CGI scripts, as
+// SERVER_NAME and HTTP_HOST.
 func isHost(s string) bool {
-	for _, c := range []byte(s) {
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || isDigit(c) || strings.IndexByte("-._~!$&'()*+,;=:[]%", c) >= 0) {
+	if s == "" {
+		return true
+	}
+	host := s
+	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, ']') {
+		host = s[:i]
+		// The port is digits, perhaps none ("a:" is "a"), and names a
+		// TCP port: 65535 at most.
+		if port := s[i+1:]; port != "" {
+			if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+				return false
+			}
+		}
+	}
+	// An IPv6 address, in brackets, as the colons in it would otherwise
+	// read as a port: "[::1]". net/netip checks the address for us.
+	if inner, ok := strings.CutPrefix(host, "["); ok {
+		inner, ok = strings.CutSuffix(inner, "]")
+		addr, err := netip.ParseAddr(inner)
+		return ok && err == nil && addr.Is6() && addr.Zone() == ""
+	}
+	// A name, or an IPv4 address: letters, digits, "-._~", the
+	// sub-delims "!$&'()*+,;=", and %-escapes (reg-name). Not empty:
+	// an http URI always has a host (RFC 9110 §4.2.1).
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		switch {
+		case c == '%' && i+2 < len(host) && isHex(host[i+1]) && isHex(host[i+2]):
+			i += 2
+		case !isAlnum(c) && strings.IndexByte("-._~!$&'()*+,;=", c) < 0:
 			return false
 		}
 	}
-	return true
+	return host != ""
 }
+
+func isAlnum(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || isDigit(c) }
+
+func isHex(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
 
 // bodyFraming decides, from the head, where the body will end (RFC 9112
 // §6.3). This is the one place where a mistake lets an attacker hide a

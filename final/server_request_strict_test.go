@@ -159,3 +159,69 @@ func TestMinorVersion(t *testing.T) {
 		t.Errorf("HTTP/1.2 without Host: status %d, want 400, as for HTTP/1.1", status)
 	}
 }
+
+// TestHost: the grammar of Host (RFC 9110 §7.2, RFC 3986 §3.2.2 and
+// §3.2.3), and of the host of a target in absolute form, which must not be
+// empty (RFC 9110 §4.2.1) (issue 14, item 3).
+func TestHost(t *testing.T) {
+	tests := []struct {
+		host string
+		ok   bool
+	}{
+		{"", true}, // a target with no authority (RFC 9112 §3.2)
+		{"localhost", true},
+		{"example.com:8080", true},
+		{"127.0.0.1", true},
+		{"127.0.0.1:80", true},
+		{"a:", true}, // port = *DIGIT: an empty port is the default one
+		{"[::1]", true},
+		{"[::1]:8000", true},
+		{"[::ffff:1.2.3.4]", true},
+		{"my_host.local", true}, // "_" is unreserved
+		{"%41", true},           // a %-escape
+		{"a!$&'()*+,;=", true},  // sub-delims
+		{"127.0.0.1:abc", false},
+		{"127.0.0.1:+80", false},
+		{"127.0.0.1:-1", false},
+		{"a:65536", false},
+		{"a:0000080808", false},
+		{"a:1:2", false},
+		{":80", false}, // no host
+		{"[::1", false},
+		{"[::1]]", false},
+		{"::1", false},
+		{"[127.0.0.1]", false},
+		{"[fe80::1%25eth0]", false}, // zones are not in RFC 3986
+		{"[v1.x]", false},           // IPvFuture: nobody uses it, we refuse it
+		{"[::1]x", false},
+		{"%4", false},
+		{"%zz", false},
+		{"user@evil.example", false},
+		{"a b", false},
+		{"a/b", false},
+		{"a\\b", false},
+		{"a#b", false},
+		{"a?b", false},
+	}
+	for _, tt := range tests {
+		if got := isHost(tt.host); got != tt.ok {
+			t.Errorf("isHost(%q) = %v, want %v", tt.host, got, tt.ok)
+		}
+		_, status := parseRequest([]byte("GET / HTTP/1.1\r\nHost: " + tt.host + "\r\n\r\n"))
+		if want := map[bool]int{true: 0, false: 400}[tt.ok]; status != want {
+			t.Errorf("Host: %s: status %d, want %d", tt.host, status, want)
+		}
+		if tt.host == "" || strings.ContainsAny(tt.host, "/?#") {
+			continue // the end of the host in a target
+		}
+		_, status = parseRequest([]byte("GET http://" + tt.host + "/ HTTP/1.1\r\nHost: a\r\n\r\n"))
+		if want := map[bool]int{true: 0, false: 400}[tt.ok]; status != want {
+			t.Errorf("GET http://%s/: status %d, want %d", tt.host, status, want)
+		}
+	}
+	for _, target := range []string{"http:///small.txt", "http://", "http://?a", "HTTP://:80/", "https:///"} {
+		if _, status := parseRequest([]byte("GET " + target + " HTTP/1.1\r\nHost: a\r\n\r\n")); status != 400 {
+			t.Errorf("GET %s: status %d, want 400: an http URI has a host (RFC 9110 §4.2.1)", target, status)
+		}
+	}
+}
