@@ -53,6 +53,13 @@ var parsingCases = []hostileCase{
 	{name: "target-fragment-empty", raw: "GET /small.txt# HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", note: "RFC 9112 §3.2"},
 	{name: "target-fragment-absolute", raw: "GET http://127.0.0.1/small.txt#top HTTP/1.1\r\n" + hostLine + "\r\n", want: "400 close", note: "RFC 9112 §3.2.2: absolute-URI has no fragment"},
 	{name: "target-encoded-hash", raw: "GET /small.txt%23top HTTP/1.1\r\n" + hostLine + "\r\n", want: "404 keep", note: "%23 is a \"#\" in a name, not a fragment"},
+
+	// Chunk sizes (item 11): 1*HEXDIG, and whitespace only before ";".
+	{name: "chunk-size-trailing-space", raw: chunkedPost + "5 \r\nhello\r\n0\r\n\r\n", want: "400 close", note: "RFC 9112 §7.1: chunk-size = 1*HEXDIG; the lenient reading is how requests get smuggled"},
+	{name: "chunk-size-trailing-tab", raw: chunkedPost + "5\t\r\nhello\r\n0\r\n\r\n", want: "400 close", note: "RFC 9112 §7.1"},
+	{name: "chunk-last-size-trailing-space", raw: chunkedPost + "5\r\nhello\r\n0 \r\n\r\n", want: "400 close", note: "RFC 9112 §7.1: the last chunk too"},
+	{name: "chunk-size-space-inside", raw: chunkedPost + "1 0\r\n" + strings.Repeat("x", 16) + "\r\n0\r\n\r\n", want: "400 close", note: "RFC 9112 §7.1"},
+	{name: "chunk-size-bws-extension", raw: chunkedPost + "5 ;a=b\r\nhello\r\n0\t;c\r\n\r\n", want: "200 keep", note: "RFC 9112 §7.1.1: BWS before \";\" is allowed"},
 }
 
 func TestHostileParsing(t *testing.T) {

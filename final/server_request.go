@@ -550,12 +550,8 @@ func readBody(st *connState) (bool, int) {
 			if !ok {
 				return false, status
 			}
-			// The size is hex digits; extensions (";name=value") may follow,
-			// and mean nothing to us. ParseUint, given base 16, refuses
-			// signs and "0x".
-			size, ext, _ := strings.Cut(line, ";")
-			n, err := strconv.ParseUint(strings.TrimRight(size, " \t"), 16, 63)
-			if err != nil || !isFieldValue(ext) {
+			n, ok := parseChunkSize(line)
+			if !ok {
 				return false, 400
 			}
 			if n > maxBody-uint64(len(st.req.body)) {
@@ -619,4 +615,20 @@ func chunkLine(st *connState) (string, bool, int) {
 	}
 	st.buf = st.buf[i+1:]
 	return string(line[:i-1]), true, 0
+}
+
+// parseChunkSize reads a chunk-size line: the size in hex, 1*HEXDIG (RFC
+// 9112 §7.1), perhaps followed by extensions, ";name=value", which mean
+// nothing to us and are dropped (§7.1.1). Spaces or tabs may come only
+// before a ";" (BWS): "5 " alone is refused. A lenient parser reads it as
+// 5, a strict one as an error, and two servers that disagree on where a
+// chunk ends are how a request gets smuggled past one of them. ParseUint,
+// given base 16, refuses signs and "0x".
+func parseChunkSize(line string) (uint64, bool) {
+	size, ext, hasExt := strings.Cut(line, ";")
+	if hasExt {
+		size = strings.TrimRight(size, " \t")
+	}
+	n, err := strconv.ParseUint(size, 16, 63)
+	return n, err == nil && isFieldValue(ext)
 }

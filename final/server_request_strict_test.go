@@ -225,3 +225,40 @@ func TestHost(t *testing.T) {
 		}
 	}
 }
+
+// TestChunkSize: chunk-size is 1*HEXDIG (RFC 9112 §7.1), and whitespace
+// may only come before a ";" that starts an extension (BWS, §7.1.1): "5 "
+// alone is a lenient parser's reading, and a smuggler's (issue 14, item
+// 11).
+func TestChunkSize(t *testing.T) {
+	tests := []struct {
+		line string
+		n    uint64
+		ok   bool
+	}{
+		{"5", 5, true},
+		{"1a", 26, true},
+		{"1A", 26, true},
+		{"0005", 5, true},
+		{"5;a=b", 5, true},
+		{"5 ;a=b", 5, true},
+		{"5\t; a = \"b c\"", 5, true},
+		{"5 ", 0, false},
+		{"5\t", 0, false},
+		{" 5", 0, false},
+		{"5 5", 0, false},
+		{"", 0, false},
+		{";a", 0, false},
+		{"+5", 0, false},
+		{"0x5", 0, false},
+		{"5_0", 0, false},
+		{"g", 0, false},
+		{"5;a=\x01", 0, false},
+		{"10000000000000000", 0, false},
+	}
+	for _, tt := range tests {
+		if n, ok := parseChunkSize(tt.line); ok != tt.ok || ok && n != tt.n {
+			t.Errorf("parseChunkSize(%q) = %d, %v; want %d, %v", tt.line, n, ok, tt.n, tt.ok)
+		}
+	}
+}
