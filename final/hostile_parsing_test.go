@@ -7,8 +7,11 @@ package main
 // own tests, byte by byte, are in server_request_strict_test.go.
 
 import (
+	"bufio"
+	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 // chunkedPost is the head of a chunked POST to a route that reads bodies.
@@ -60,8 +63,46 @@ var parsingCases = []hostileCase{
 	{name: "chunk-last-size-trailing-space", raw: chunkedPost + "5\r\nhello\r\n0 \r\n\r\n", want: "400 close", note: "RFC 9112 §7.1: the last chunk too"},
 	{name: "chunk-size-space-inside", raw: chunkedPost + "1 0\r\n" + strings.Repeat("x", 16) + "\r\n0\r\n\r\n", want: "400 close", note: "RFC 9112 §7.1"},
 	{name: "chunk-size-bws-extension", raw: chunkedPost + "5 ;a=b\r\nhello\r\n0\t;c\r\n\r\n", want: "200 keep", note: "RFC 9112 §7.1.1: BWS before \";\" is allowed"},
+
+	// Chunk extensions (item 7): counted against a budget per request.
+	{name: "chunk-extensions-flood", raw: chunkedPost + strings.Repeat("1;"+strings.Repeat("e", 4000)+"\r\nx\r\n", 50) + "0\r\n\r\n", want: "400 close", note: "CVE-2023-39326: 200 KB of extensions around 50 bytes"},
+	{name: "chunk-zeros-flood", raw: chunkedPost + strings.Repeat(strings.Repeat("0", 4000)+"1\r\nx\r\n", 50) + "0\r\n\r\n", want: "400 close", note: "the same with zeros before each size"},
+	{name: "chunk-a-byte-a-chunk", raw: chunkedPost + strings.Repeat("1\r\nx\r\n", 5000) + "0\r\n\r\n", want: "200 keep", note: "streaming a byte at a time is legitimate: 5 bytes of framing per byte are free"},
 }
 
 func TestHostileParsing(t *testing.T) {
 	forEachMode(t, func(t *testing.T, mode string) { testHostile(t, mode, parsingCases) })
+}
+
+// TestChunkExtensionFlood: 8 MB of chunk extensions around a 2 KB body
+// (issue 14, item 7). Each line is under maxChunkLine, so only a budget
+// for the whole body stops it: a 400 and a close, long before the 8 MB
+// are in, in every mode.
+func TestChunkExtensionFlood(t *testing.T) {
+	forEachMode(t, func(t *testing.T, mode string) {
+		ts := startTestServer(t, testServerOptions{mode: mode})
+		conn := ts.dial(t)
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(20 * time.Second))
+		chunk := "1;" + strings.Repeat("e", 4000) + "\r\nx\r\n"
+		go func() {
+			// The server stops reading, and closes: the writes then fail.
+			io.WriteString(conn, chunkedPost)
+			for range 2048 {
+				if _, err := io.WriteString(conn, chunk); err != nil {
+					return
+				}
+			}
+			io.WriteString(conn, "0\r\n\r\n")
+		}()
+		br := bufio.NewReader(conn)
+		resp, err := readResponse(br, "POST")
+		if err != nil || resp.status != 400 || !resp.close {
+			t.Fatalf("8 MB of extensions around 2 KB: %v, %v; want a 400 and Connection: close", resp, err)
+		}
+		if _, err := br.ReadByte(); err == nil {
+			t.Fatal("the connection stays open after the 400")
+		}
+		ts.checkAlive(t)
+	})
 }

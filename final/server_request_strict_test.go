@@ -262,3 +262,45 @@ func TestChunkSize(t *testing.T) {
 		}
 	}
 }
+
+// chunks makes a chunked body of n chunks of one byte, "x", each with the
+// size line sizeLine.
+func chunks(n int, sizeLine string) string {
+	return strings.Repeat(sizeLine+"\r\nx\r\n", n) + "0\r\n\r\n"
+}
+
+// TestChunkFraming: the bytes of a chunked body that are not data are
+// counted against a budget, as Go's net/http does since CVE-2023-39326
+// (issue 14, item 7): a byte at a time is fine, 8 MB of extensions, or of
+// zeros, around a 2 KB body is refused.
+func TestChunkFraming(t *testing.T) {
+	ext := strings.Repeat("e", maxChunkLine-10)
+	zeros := strings.Repeat("0", maxChunkLine-10)
+	tests := []struct {
+		name, body string
+		status     int
+	}{
+		{"2KB-a-byte-a-chunk", chunks(2048, "1"), 0},
+		{"1KB-with-a-short-extension-each", chunks(1024, "1;n=v"), 0},
+		{"a-big-chunk-with-a-long-extension", "800;" + ext + "\r\n" + strings.Repeat("x", 0x800) + "\r\n0\r\n\r\n", 0},
+		{"8MB-of-extensions-around-2KB", chunks(2048, "1;"+ext), 400},
+		{"8MB-of-zeros-around-2KB", chunks(2048, zeros+"1"), 400},
+		{"a-long-extension-on-the-last-chunk", "1\r\nx\r\n0;" + ext + "\r\n\r\n", 0},
+	}
+	for _, tt := range tests {
+		got := result([]string{chunked + tt.body})
+		if want := fmt.Sprintf("%d ", tt.status); len(got) == 0 || !strings.HasPrefix(got[0], want) {
+			t.Errorf("%s: got %.80q, want status %d", tt.name, got, tt.status)
+		}
+	}
+	// The budget is per request: the next one on the connection starts
+	// from nothing.
+	body := chunks(4, "1;"+ext)
+	got := result([]string{chunked + body + chunked + body})
+	if len(got) != 3 || !strings.HasPrefix(got[0], "0 ") || !strings.HasPrefix(got[1], "0 ") {
+		t.Errorf("two requests, each within the budget: %.80q", got)
+	}
+	if !strings.Contains(got[0], `"xxxx"`) {
+		t.Errorf("the body: %.80q, want \"xxxx\"", got[0])
+	}
+}
