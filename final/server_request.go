@@ -187,11 +187,10 @@ func readHead(buf []byte, sc *headScan) (int, int) {
 // at a time, and returns the status to answer as soon as a byte shows that
 // the line can't be valid: a byte that is not a tchar in the method (RFC
 // 9110 §9.1), one that can't be in a target (RFC 9112 §3.2), a version
-// that is not "HTTP/", a digit, a dot and a digit (§2.3), one part too
-// long. Each part has its own
-// limit and status: a method longer than maxMethod is one we don't
-// implement, 501; the target takes what the line has left, 414 past it;
-// the version has 8 bytes.
+// that is not "HTTP/", a digit, a dot and a digit (§2.3). Each part has
+// its own limit and status: a method longer than maxMethod is one we
+// don't implement, 501; the target takes what the line has left, 414
+// past it; the version has its 8 bytes, 400 past them.
 func (sc *headScan) checkLine(line []byte) int {
 	for ; sc.scanned < len(line); sc.scanned++ {
 		c, n := line[sc.scanned], sc.scanned-sc.partStart // c is byte n of its part
@@ -291,11 +290,13 @@ func parseRequestLine(line string) (req request, authority string, status int) {
 	if status := sc.checkLine([]byte(line)); status != 0 {
 		return req, "", status
 	}
-	parts := strings.Split(line, " ")
-	if len(parts) != 3 {
+	// Three parts: checkLine has refused a third space, or an empty part.
+	method, rest, ok1 := strings.Cut(line, " ")
+	target, version, ok2 := strings.Cut(rest, " ")
+	if !ok1 || !ok2 {
 		return req, "", 400
 	}
-	req.method, req.target, req.version = parts[0], parts[1], parts[2]
+	req.method, req.target, req.version = method, target, version
 	var absolute bool
 	req.target, authority, absolute = originForm(req.target)
 	// The query string ("?a=1") is input for a program, not part of the
