@@ -424,7 +424,13 @@ func isVersion(s string) bool {
 // isVersionByte reports whether c may be byte n of a version.
 func isVersionByte(n int, c byte) bool {
 	const form = "HTTP/#.#" // #: a digit
-	return n < len(form) && (c == form[n] || form[n] == '#' && isDigit(c))
+	switch {
+	case n >= len(form):
+		return false
+	case form[n] == '#':
+		return isDigit(c)
+	}
+	return c == form[n]
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

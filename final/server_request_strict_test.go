@@ -111,6 +111,8 @@ func TestRequestLineRules(t *testing.T) {
 		{"GET /a\x01", 400, "a control byte in the target (RFC 9112 §3.2)"},
 		{"GET / HTTP/1.1x", 400, "too long a version (RFC 9112 §2.3)"},
 		{"GET / HTTX", 400, "not HTTP"},
+		{"GET / HTTP/1.#", 400, "a digit each side of the dot, not the \"#\" that stands for one in isVersionByte"},
+		{"GET / HTTP/#", 400, "the same"},
 		{"GET  /", 400, "two spaces: an empty target"},
 		{" GET", 400, "the line starts with the method"},
 		{"GET / HTTP/1.1 ", 400, "a space after the version"},
