@@ -35,6 +35,7 @@ const (
 // request they belong to has come.
 type connState struct {
 	buf      []byte    // received, not yet part of an answered request
+	head     headScan  // how far the head now arriving has been looked at
 	req      *request  // a request whose head is read and whose body is not
 	body     bodyState // where that body stands
 	phase    phase

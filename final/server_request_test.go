@@ -94,10 +94,12 @@ func result(pieces []string) []string {
 			if req == nil {
 				break
 			}
-			got = append(got, fmt.Sprintf("%d %q %q", status, req.line, req.body))
 			if status != 0 {
-				return got
+				// Refused, perhaps as soon as its first bytes came: what
+				// it says is the status, not how much of it had arrived.
+				return append(got, fmt.Sprintf("%d refused", status))
 			}
+			got = append(got, fmt.Sprintf("%d %q %q", status, req.line, req.body))
 		}
 	}
 	return append(got, fmt.Sprintf("left %q", st.buf))
@@ -167,6 +169,9 @@ func FuzzParseRequest(f *testing.F) {
 	f.Add("GET / HTTP/1.1\r\nHost : a\r\n\r\n", 1)
 	f.Add("\r\n\nGET / HTTP/1.1\nHost: a\n\n", 2)
 	f.Add("GET / HTTP/9.9\r\n\r\n", 5)
+	f.Add("GET http://[::1]:80/a HTTP/1.2\r\nHost: a:8\r\n\r\n", 12)
+	f.Add("\x16\x03\x01GET /a#b HTTP/1.1\r\n\r\n", 2)
+	f.Add("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5 ;x\r\nhello\r\n0 \r\n\r\n", 70)
 	f.Fuzz(func(t *testing.T, data string, cut int) {
 		whole := result([]string{data})
 		if cut < 0 || cut > len(data) {
