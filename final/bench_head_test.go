@@ -30,7 +30,7 @@ var slowHeads = []struct{ name, head string }{
 func BenchmarkSlowHead(b *testing.B) {
 	root := benchSite(b)
 	var servers []running
-	for _, s := range contenders() {
+	for _, s := range contenders(b) {
 		r := s.start(b, root)
 		r.name = s.name
 		servers = append(servers, r)
@@ -69,7 +69,11 @@ func sendSlowly(b *testing.B, s running, head string) float64 {
 		time.Sleep(time.Microsecond) // the shortest pause there is: tens of µs
 	}
 	c := &client{conn: conn, r: bufio.NewReader(conn)}
-	if err := c.roundTrip([]byte(head[len(head)-1:]), 200); err != nil {
+	want := 200
+	if s.name == "nginx" {
+		want = 0 // it refuses the 8,000 lines with a 400, once all have come
+	}
+	if err := c.roundTrip([]byte(head[len(head)-1:]), want); err != nil {
 		b.Fatalf("%s: %v", s.name, err)
 	}
 	return float64((s.cpu() - before).Microseconds()) / 1000

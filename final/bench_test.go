@@ -1,12 +1,15 @@
 package main
 
-// BenchmarkVsNetHTTP measures final side by side with Go's own net/http on
-// the same files, with the same client: see "How fast" in README.md.
+// BenchmarkVsNetHTTP measures final, in each serving mode, side by side
+// with Go's own net/http and with nginx (when it is installed), on the
+// same files, with the same client: see "How fast" in README.md.
 //
 //	go test ./final -run '^$' -bench VsNetHTTP -benchtime 1x
 //
-// It reports requests per second for each server and their ratio, never
-// a pass or a fail: a timing assertion would fail on a busy laptop.
+// It reports requests per second, CPU time per request and memory per
+// idle connection for each server, and their ratios to nginx and to
+// net/http, ends with a table of them all, and never passes or fails: a
+// timing assertion would fail on a busy laptop.
 
 import (
 	"flag"
@@ -31,6 +34,7 @@ var (
 	vsRounds    = flag.Int("vs.rounds", 3, "BenchmarkVsNetHTTP: rounds per case, the servers taking turns; the median counts")
 	vsConns     = flag.Int("vs.conns", 32, "BenchmarkVsNetHTTP: concurrent keep-alive connections")
 	vsIdle      = flag.Int("vs.idle", 2000, "BenchmarkVsNetHTTP: idle connections for the memory measure")
+	vsMany      = flag.Int("vs.many", 10000, "BenchmarkVsNetHTTP: idle connections held open while another client is served (0: skip that case)")
 	vsInProcess = flag.Bool("vs.inprocess", false, "BenchmarkVsNetHTTP: run the servers inside the test process, so -cpuprofile sees them")
 )
 
@@ -64,6 +68,7 @@ type serverUnderTest struct {
 	// once, instead of -vs.conns: 1 for a server that serves one
 	// connection at a time, where more would only wait in line.
 	conns int
+	noCGI bool // it runs no CGI scripts: the cgi case leaves it out
 }
 
 // running is a started server: where it listens, how much memory it holds
@@ -71,34 +76,44 @@ type serverUnderTest struct {
 // time it has used so far (nil otherwise).
 type running struct {
 	name   string
-	conns  int // as in serverUnderTest
+	conns  int  // as in serverUnderTest
+	noCGI  bool // as in serverUnderTest
 	addr   string
 	memory func() uint64
 	cpu    func() time.Duration
 }
 
-// contenders are the servers every case is run against; the first is the
-// baseline the others are divided by.
-func contenders() []serverUnderTest {
+// baselines are the servers the others are divided by, when they run:
+// nginx, the server a user would pick, and Go's own.
+var baselines = []string{"nginx", "nethttp"}
+
+// contenders are the servers every case is run against.
+func contenders(b *testing.B) []serverUnderTest {
+	servers := []serverUnderTest{
+		{name: "nethttp", start: startNetHTTPProcess},
+		{name: "final", start: startFinalProcess()},
+		{name: "final-eventloop", start: startFinalProcess("-serve", "eventloop")},
+		{name: "final-poll", start: startFinalProcess("-serve", "poll")},
+		{name: "final-sequential", start: startFinalProcess("-serve", "sequential"), conns: 1},
+	}
 	if *vsInProcess {
-		servers := []serverUnderTest{
-			{"nethttp", startNetHTTPHere, 0},
-			{"final", startFinalHere("goroutines"), 0},
+		servers = []serverUnderTest{
+			{name: "nethttp", start: startNetHTTPHere},
+			{name: "final", start: startFinalHere("goroutines")},
 		}
 		if loopsSupported {
 			servers = append(servers,
-				serverUnderTest{"final-eventloop", startFinalHere("eventloop"), 0},
-				serverUnderTest{"final-poll", startFinalHere("poll"), 0})
+				serverUnderTest{name: "final-eventloop", start: startFinalHere("eventloop")},
+				serverUnderTest{name: "final-poll", start: startFinalHere("poll")})
 		}
-		return servers
 	}
-	return []serverUnderTest{
-		{"nethttp", startNetHTTPProcess, 0},
-		{"final", startFinalProcess(), 0},
-		{"final-eventloop", startFinalProcess("-serve", "eventloop"), 0},
-		{"final-poll", startFinalProcess("-serve", "poll"), 0},
-		{"final-sequential", startFinalProcess("-serve", "sequential"), 1},
+	// nginx is always a process of its own: it is not written in Go.
+	if bin, err := nginxPath(); err == nil {
+		servers = append(servers, serverUnderTest{name: "nginx", start: startNginx(bin), noCGI: true})
+	} else {
+		b.Log("nginx is not installed (apt-get install nginx): the servers run without it")
 	}
+	return servers
 }
 
 func BenchmarkVsNetHTTP(b *testing.B) {
@@ -107,20 +122,29 @@ func BenchmarkVsNetHTTP(b *testing.B) {
 	}
 	root := benchSite(b)
 	var servers []running
-	for _, s := range contenders() {
+	for _, s := range contenders(b) {
 		r := s.start(b, root)
-		r.name, r.conns = s.name, s.conns
+		r.name, r.conns, r.noCGI = s.name, s.conns, s.noCGI
 		servers = append(servers, r)
 	}
+	t := &resultTable{}
 	for _, c := range benchCases {
 		b.Run(c.name, func(b *testing.B) {
+			servers := servers
+			if c.name == "cgi" {
+				// nginx has no CGI (its FastCGI speaks to a server of
+				// scripts that stays up, another protocol): nothing to
+				// compare with.
+				servers = slices.DeleteFunc(slices.Clone(servers), func(s running) bool { return s.noCGI })
+				b.Log("the servers without CGI (nginx) sit this case out")
+			}
 			req := []byte("GET " + c.target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: */*\r\n" + c.header + "\r\n")
 			for _, s := range servers {
 				drive(b, s, req, c.status, *vsTime/5) // warm up: caches, goroutine stacks
 			}
 			// The servers take turns, A B A B A B, so that a change in the
 			// machine's speed during the run (another program, the CPU
-			// heating up) hits both alike.
+			// heating up) hits all alike.
 			rates := make([][]float64, len(servers))
 			cpus := make([][]float64, len(servers))
 			for range *vsRounds {
@@ -130,10 +154,8 @@ func BenchmarkVsNetHTTP(b *testing.B) {
 					cpus[i] = append(cpus[i], cpu)
 				}
 			}
-			report(b, servers, rates, "-req/s")
-			if servers[0].cpu != nil {
-				report(b, servers, cpus, "-cpu-us/req")
-			}
+			t.add(c.name, "req/s", report(b, servers, rates, "-req/s"))
+			t.add(c.name, "CPU µs/req", report(b, servers, cpus, "-cpu-us/req"))
 		})
 	}
 	b.Run("idle-conn-memory", func(b *testing.B) {
@@ -144,22 +166,37 @@ func BenchmarkVsNetHTTP(b *testing.B) {
 		for i, s := range many {
 			perConn[i] = append(perConn[i], idleMemory(b, s, req, *vsIdle))
 		}
-		report(b, many, perConn, "-B/conn")
+		t.add("idle", "B/conn", report(b, many, perConn, "-B/conn"))
 	})
+	b.Run(fmt.Sprintf("idle%d-busy1", *vsMany), func(b *testing.B) {
+		if *vsMany == 0 {
+			b.Skip("-vs.many 0")
+		}
+		busyWithIdle(b, servers, t)
+	})
+	t.print(servers)
 }
 
 // report reports the median of each server's results, and, for requests
-// per second, how each compares with the first server's.
-func report(b *testing.B, servers []running, results [][]float64, unit string) {
-	base := median(results[0])
+// per second, how each compares with the baselines, and returns the
+// medians by server.
+func report(b *testing.B, servers []running, results [][]float64, unit string) map[string]float64 {
+	medians := map[string]float64{}
 	for i, s := range servers {
-		m := median(results[i])
-		b.ReportMetric(m, s.name+unit)
-		if i > 0 && unit == "-req/s" {
-			b.ReportMetric(m/base, s.name+"/"+servers[0].name)
+		if len(results[i]) > 0 && (unit != "-cpu-us/req" || s.cpu != nil) {
+			medians[s.name] = median(results[i])
+			b.ReportMetric(medians[s.name], s.name+unit)
+		}
+	}
+	for _, s := range servers {
+		for _, base := range baselines {
+			if m, ok := medians[base]; ok && s.name != base && unit == "-req/s" {
+				b.ReportMetric(medians[s.name]/m, s.name+"/"+base)
+			}
 		}
 	}
 	b.ReportMetric(0, "ns/op") // the time of the whole run means nothing here
+	return medians
 }
 
 func median(xs []float64) float64 {

@@ -1,0 +1,80 @@
+//go:build unix
+
+package main
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+)
+
+// busyWithIdle is the case of many idle connections: -vs.many (10,000)
+// kept-alive connections, each having had one answer, held open and idle,
+// while one client of -vs.conns connections asks for the 1 KiB file as
+// fast as it can. It reports the busy client's requests per second, the
+// server's CPU time per request, and its memory (RSS) while it holds
+// them all. The sequential server, which holds one connection at a time,
+// sits it out.
+//
+// Each connection is a descriptor in the server and one in this process:
+// both raise their soft limit on open descriptors (RLIMIT_NOFILE) to the
+// hard one, where it is lower (final's event loops do it at start, and
+// say so on their console; Go's runtime does it for every Go program,
+// silently; nginx does it for worker_rlimit_nofile).
+func busyWithIdle(b *testing.B, servers []running, t *resultTable) {
+	need := uint64(*vsMany + *vsConns + 256)
+	if *vsInProcess {
+		need *= 2 // the servers' ends too
+	}
+	raiseFileLimit(b, need)
+	b.Logf("RLIMIT_NOFILE: raised to hold %d connections in this process", *vsMany)
+	req := []byte("GET /1k.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+	var rates, cpus, mem [][]float64
+	var held []running
+	for _, s := range servers {
+		if s.conns == 1 {
+			continue
+		}
+		idle, err := holdIdle(s, req, *vsMany)
+		if err != nil {
+			closeAll(idle)
+			b.Logf("%s: %v: it sits this case out", s.name, err)
+			continue
+		}
+		drive(b, s, req, 200, *vsTime/5)
+		var r, c, m []float64
+		for range *vsRounds {
+			rate, cpu := drive(b, s, req, 200, *vsTime)
+			r, c, m = append(r, rate), append(c, cpu), append(m, float64(s.memory())/(1<<20))
+		}
+		closeAll(idle)
+		held = append(held, s)
+		rates, cpus, mem = append(rates, r), append(cpus, c), append(mem, m)
+		time.Sleep(200 * time.Millisecond) // let the server close them all
+	}
+	name := fmt.Sprintf("%d idle + 1 busy", *vsMany)
+	t.add(name, "req/s", report(b, held, rates, "-req/s"))
+	t.add(name, "CPU µs/req", report(b, held, cpus, "-cpu-us/req"))
+	t.add(name, "RSS MB", report(b, held, mem, "-RSS-MB"))
+}
+
+// holdIdle opens n connections to s, one at a time, each sending one
+// request and reading its answer, and leaves them open. (The servers' listen
+// backlogs are shorter than n: connecting all first would overflow them.)
+func holdIdle(s running, req []byte, n int) ([]*client, error) {
+	clients := make([]*client, 0, n)
+	for range n {
+		conn, err := net.Dial("tcp", s.addr)
+		if err != nil {
+			return clients, err
+		}
+		c := newClient(conn, 4<<10)
+		clients = append(clients, c)
+		if err := c.roundTrip(req, 200); err != nil {
+			return clients, fmt.Errorf("connection %d: %v", len(clients), err)
+		}
+		c.r = nil // the client's own buffer is not the server's memory
+	}
+	return clients, nil
+}
