@@ -145,17 +145,15 @@ func (d *docRoot) serveFile(w *response, req *request, name string, slash bool) 
 		sendError(w, 405, "Allow: GET, HEAD")
 		return
 	}
-	if status := d.notScripts(name); status != 0 {
+	info, status := d.notScripts(name)
+	if status != 0 {
 		sendError(w, status)
 		return
 	}
-	// os.Root.Stat follows symlinks, but only inside the root: a link
-	// that leads out of it is an error, as if nothing were there.
-	info, err := d.root.Stat(name)
 	// "/sample.txt/" names a folder that is not there: fileName's Clean
 	// dropped the slash, but a file served at that URL would be one file
 	// at two URLs, and its relative links would resolve wrongly.
-	if err != nil || !info.IsDir() && slash {
+	if !info.IsDir() && slash {
 		sendError(w, 404)
 		return
 	}
@@ -209,15 +207,15 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 		return "", nil, true
 	}
 	// index.html may be a symlink too, into cgi-bin, say.
-	if status := d.notScripts(index); status != 0 {
+	if _, status := d.notScripts(index); status != 0 {
 		sendError(w, status)
 		return "", nil, true
 	}
 	return index, info, false
 }
 
-// notScripts returns 0 for a name whose file or folder may be sent, or
-// the status that refuses it: 404 for a name that leads nowhere, 403 for
+// notScripts returns, for a name whose file or folder may be sent, what
+// os.Root's Stat says of it, and status 0; or the status that refuses it: 404 for a name that leads nowhere, 403 for
 // one that leads into the CGI folder by another name than its own. What
 // counts is the file the name resolves to, not how it is spelled: with a
 // symlink "scripts -> cgi-bin", "scripts/env.sh" is cgi-bin/env.sh, and
@@ -229,33 +227,45 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 // programs runnable where nobody meant them to be. A script runs under one
 // name, /cgi-bin/...; any other name that reaches it is refused: 403, as
 // /cgi-bin/ itself is, for the file is there and is not for sending.
-func (d *docRoot) notScripts(name string) int {
-	resolved, top, ok := realName(d.root, name)
+func (d *docRoot) notScripts(name string) (fs.FileInfo, int) {
+	resolved, top, info, ok := realName(d.root, name)
 	if !ok {
-		return 404
+		return nil, 404
+	}
+	// realName looked at every part of the name, the last one too: what
+	// it found there is what Stat would say, but for the root itself, or
+	// a name that ends in "..". (os.Root.Stat follows symlinks, but only
+	// inside the root: a link that leads out of it is an error, as if
+	// nothing were there.)
+	if info == nil {
+		var err error
+		if info, err = d.root.Stat(name); err != nil {
+			return nil, 404
+		}
 	}
 	// Its first folder, compared with cgi-bin as a file, not as a name: on
 	// a file system that ignores case (macOS, Windows), "CGI-BIN" is
 	// cgi-bin, and Windows has a short name for it too ("CGI-BI~1").
 	// SameFile compares device and inode numbers.
 	if top == nil || !top.IsDir() {
-		return 0 // the root itself, or a file in it: not in any folder
+		return info, 0 // the root itself, or a file in it: not in any folder
 	}
 	if first, _, _ := strings.Cut(resolved, "/"); first == cgiDir {
-		return 403
+		return nil, 403
 	}
 	if folder, err := d.root.Stat(cgiDir); err == nil && os.SameFile(top, folder) {
-		return 403
+		return nil, 403
 	}
-	return 0
+	return info, 0
 }
 
 // realName follows the symlinks on a name's path, as the system does when
 // it opens the name, and returns the name it comes to, with no symlink on
-// its way, and what the first part of that is (nil for the root itself);
-// or false if the name leads nowhere: to a missing file, out of the root,
-// or through too many symlinks (os.Root gives up after 8).
-func realName(root *os.Root, name string) (resolved string, top fs.FileInfo, ok bool) {
+// its way, what the first part of that is (nil for the root itself) and
+// what the last is (nil when unknown: the root, or after a ".."); or false
+// if the name leads nowhere: to a missing file, out of the root, or
+// through too many symlinks (os.Root gives up after 8).
+func realName(root *os.Root, name string) (resolved string, top, last fs.FileInfo, ok bool) {
 	resolved, todo := ".", strings.Split(name, "/")
 	for links := 0; len(todo) > 0; {
 		part := todo[0]
@@ -266,33 +276,34 @@ func realName(root *os.Root, name string) (resolved string, top fs.FileInfo, ok 
 		case part == "..":
 			// resolved has no symlink on it: ".." is its last part removed.
 			if resolved == "." {
-				return "", nil, false // above the root
+				return "", nil, nil, false // above the root
 			}
 			if resolved = path.Dir(resolved); resolved == "." {
 				top = nil
 			}
+			last = nil
 			continue
 		}
 		next := path.Join(resolved, part)
 		info, err := root.Lstat(next)
 		if err != nil {
-			return "", nil, false
+			return "", nil, nil, false
 		}
 		if info.Mode()&fs.ModeSymlink == 0 {
 			if resolved == "." {
 				top = info
 			}
-			resolved = next
+			resolved, last = next, info
 			continue
 		}
 		// A symlink: what it points to takes its place on the way.
 		target, err := root.Readlink(next)
 		if links++; err != nil || links > 8 || filepath.IsAbs(target) {
-			return "", nil, false
+			return "", nil, nil, false
 		}
 		todo = append(strings.Split(filepath.ToSlash(target), "/"), todo...)
 	}
-	return resolved, top, true
+	return resolved, top, last, true
 }
 
 // sendContent opens a file and sends it, or the part of it that a Range
