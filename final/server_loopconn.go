@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"slices"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -24,23 +25,22 @@ type evConn struct {
 	remote net.Addr
 	local  net.Addr
 
-	st            connState // what the last call of the handler left
-	readable      bool      // the poller said there are bytes (or an EOF) to read
-	readDeadline  time.Time // as the handler set it
-	out           []outPiece
-	spare         []byte    // a sent piece's buffer, for the next one
-	moved         time.Time // when the output queue last moved: it must move within sendTimeout
-	writeDeadline time.Time // when to try the output queue again, and see whether it moves
-	wrote         bool      // the last call wrote: call it again once that has gone out
-	done          bool      // the handler said to close: send out, then close
-	failed        bool      // the client will not get all we sent: close with a reset
-	lingerUntil   time.Time // closing: read and throw away until then, unless more comes
-	lingerEnd     time.Time // and never past this
-	queued        bool      // in l.todo
-	offLoop       bool      // its handler is running on a goroutine of its own
-	closed        bool      // its socket is closed
-	watched       interest  // what the poller watches it for; 0: nothing
-	err           error     // off the loop: the first write error
+	st            connState  // what the last call of the handler left
+	readable      bool       // the poller said there are bytes (or an EOF) to read
+	readDeadline  time.Time  // as the handler set it
+	out           []outPiece // what the socket has not taken yet
+	moved         time.Time  // when the output queue last moved: it must move within sendTimeout
+	writeDeadline time.Time  // when to try the output queue again, and see whether it moves
+	wrote         bool       // the last call wrote: call it again once that has gone out
+	done          bool       // the handler said to close: send out, then close
+	failed        bool       // the client will not get all we sent: close with a reset
+	lingerUntil   time.Time  // closing: read and throw away until then, unless more comes
+	lingerEnd     time.Time  // and never past this
+	queued        bool       // in l.todo
+	offLoop       bool       // its handler is running on a goroutine of its own
+	closed        bool       // its socket is closed
+	watched       interest   // what the poller watches it for; 0: nothing
+	err           error      // off the loop: the first write error
 }
 
 // outPiece is one piece of the output queue: bytes, or part of a file.
@@ -49,6 +49,19 @@ type outPiece struct {
 	sent   int
 	file   int   // a copy (dup) of the file's descriptor: the handler closes its own
 	off, n int64 // the part of the file still to send
+}
+
+// deadline is the time by which the loop must look at c again: the end
+// of its lingering, of its wait for the client to take its answer, or of
+// its wait for a request.
+func (c *evConn) deadline() time.Time {
+	switch {
+	case !c.lingerUntil.IsZero():
+		return c.lingerUntil
+	case len(c.out) > 0:
+		return c.writeDeadline
+	}
+	return c.readDeadline
 }
 
 // Read returns what has arrived, without waiting: the bytes, io.EOF when
@@ -89,23 +102,52 @@ func (c *evConn) Read(p []byte) (int, error) {
 	}
 }
 
-// Write queues p, to be sent once the handler has returned: the loop never
-// waits for a client to read. Off the loop it sends at once, and waits.
+// Write sends what the socket takes of p now, without waiting, and queues
+// the rest, for the loop to send as the socket takes it: the loop never
+// waits for a client to read. Most answers fit in the socket's send
+// buffer whole, and so are never copied nor held. Off the loop it sends
+// all, and waits.
 func (c *evConn) Write(p []byte) (int, error) {
 	if c.err != nil {
 		return 0, c.err
 	}
 	c.wrote = true
-	if last := len(c.out) - 1; last >= 0 && c.out[last].data != nil {
-		c.out[last].data = append(c.out[last].data, p...)
-	} else {
-		c.out = append(c.out, outPiece{data: append(c.spare, p...)})
-		c.spare = nil
+	sent := 0
+	if len(c.out) == 0 && !c.offLoop {
+		// Nothing queued before p: it may go at once.
+		n, err := c.writeSome(p)
+		if err != nil {
+			c.err, c.failed = err, true
+			return 0, err
+		}
+		sent = n
+	}
+	switch last := len(c.out) - 1; {
+	case sent == len(p):
+	case last >= 0 && c.out[last].data != nil:
+		c.out[last].data = append(c.out[last].data, p[sent:]...)
+	default:
+		c.out = append(c.out, outPiece{data: slices.Clone(p[sent:])})
 	}
 	if err := c.flushOffLoop(); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// writeSome writes what the socket takes of p: all of it, a part (a
+// partial write), or nothing, when its send buffer is full (EAGAIN).
+func (c *evConn) writeSome(p []byte) (int, error) {
+	for {
+		n, err := unix.Write(c.fd, p)
+		switch err {
+		case unix.EINTR:
+			continue
+		case unix.EAGAIN:
+			return 0, nil
+		}
+		return max(n, 0), err
+	}
 }
 
 // sendFile queues the next n bytes of f: only a copy of its descriptor
@@ -138,6 +180,25 @@ func (c *evConn) backlogged() bool { return len(c.out) > 0 }
 // unsent asks the kernel how much of what we wrote it still holds.
 func (c *evConn) unsent() int { return unsentBytes(uintptr(c.fd)) }
 
+// readBuffer lends the loop's read buffer, for one call of the handler:
+// see eventLoop.call.
+func (c *evConn) readBuffer() []byte { return c.l.buf[:0] }
+
+// log adds the line to the loop's, which it writes to the console once a
+// turn (writeLog): one system call for all the requests it answered
+// since it last slept, rather than one for each, and 64 KiB at most. Off
+// the loop, the line goes at once.
+func (c *evConn) log(line []byte) {
+	if c.offLoop {
+		os.Stdout.Write(line)
+		return
+	}
+	if len(c.l.log)+len(line) > 64<<10 {
+		c.l.writeLog()
+	}
+	c.l.log = append(c.l.log, line...)
+}
+
 // abort: the loop will reset the connection when it closes it.
 func (c *evConn) abort() { c.failed = true }
 
@@ -153,6 +214,9 @@ func (c *evConn) blocking() {
 	}
 	c.offLoop = true
 	c.l.watch(c) // out of the poller's set: the new loop must leave c alone
+	// The loop's read buffer may hold the rest of c's requests: it stays
+	// with c, and the new loop gets one of its own.
+	c.l.buf = make([]byte, readSize)
 	// Off the loop, writes may wait: make the socket blocking, with a
 	// timeout on each write (SO_SNDTIMEO), as netConn's keepSending.
 	unix.SetNonblock(c.fd, false)
@@ -229,7 +293,6 @@ func (c *evConn) flush() (progress bool, err error) {
 			if p.sent += n; p.sent < len(p.data) {
 				continue
 			}
-			c.spare = p.data[:0]
 		} else {
 			p.off += int64(n)
 			if p.n -= int64(n); p.n > 0 {
