@@ -13,8 +13,8 @@ import (
 // kept-alive connections, each having had one answer, held open and idle,
 // while one client of -vs.conns connections asks for the 1 KiB file as
 // fast as it can. It reports the busy client's requests per second, the
-// server's CPU time per request, and its memory (RSS) while it holds
-// them all. The sequential server, which holds one connection at a time,
+// server's CPU time per request, its memory (RSS) while it holds them
+// all, and how much that grew per connection when they were opened. The sequential server, which holds one connection at a time,
 // sits it out.
 //
 // Each connection is a descriptor in the server and one in this process:
@@ -30,19 +30,22 @@ func busyWithIdle(b *testing.B, servers []running, t *resultTable) {
 	raiseFileLimit(b, need)
 	b.Logf("RLIMIT_NOFILE: raised to hold %d connections in this process", *vsMany)
 	req := []byte("GET /1k.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-	var rates, cpus, mem [][]float64
+	var rates, cpus, mem, perConn [][]float64
 	var held []running
 	for _, s := range servers {
 		if s.conns == 1 {
 			continue
 		}
+		drive(b, s, req, 200, *vsTime/5) // as the other cases: warm
+		before := s.memory()
 		idle, err := holdIdle(s, req, *vsMany)
 		if err != nil {
 			closeAll(idle)
 			b.Logf("%s: %v: it sits this case out", s.name, err)
 			continue
 		}
-		drive(b, s, req, 200, *vsTime/5)
+		time.Sleep(200 * time.Millisecond) // let the server settle
+		perConn = append(perConn, []float64{(float64(s.memory()) - float64(before)) / float64(*vsMany)})
 		var r, c, m []float64
 		for range *vsRounds {
 			rate, cpu := drive(b, s, req, 200, *vsTime)
@@ -57,6 +60,7 @@ func busyWithIdle(b *testing.B, servers []running, t *resultTable) {
 	t.add(name, "req/s", report(b, held, rates, "-req/s"))
 	t.add(name, "CPU µs/req", report(b, held, cpus, "-cpu-us/req"))
 	t.add(name, "RSS MB", report(b, held, mem, "-RSS-MB"))
+	t.add(fmt.Sprintf("idle (%d)", *vsMany), "B/conn", report(b, held, perConn, "-B/conn"))
 }
 
 // holdIdle opens n connections to s, one at a time, each sending one

@@ -166,7 +166,7 @@ func BenchmarkVsNetHTTP(b *testing.B) {
 		for i, s := range many {
 			perConn[i] = append(perConn[i], idleMemory(b, s, req, *vsIdle))
 		}
-		t.add("idle", "B/conn", report(b, many, perConn, "-B/conn"))
+		t.add(fmt.Sprintf("idle (%d)", *vsIdle), "B/conn", report(b, many, perConn, "-B/conn"))
 	})
 	b.Run(fmt.Sprintf("idle%d-busy1", *vsMany), func(b *testing.B) {
 		if *vsMany == 0 {

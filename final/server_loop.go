@@ -98,6 +98,7 @@ type newConn struct {
 // socket: a new connection wakes them, one accepts it, the others find
 // nothing (EAGAIN) and go back to sleep.
 func (s *server) serveLoops(ln net.Listener, newPoller func() (poller, error)) {
+	raiseDescriptorLimit()
 	var loops []*eventLoop
 	for range runtime.GOMAXPROCS(0) {
 		l, err := newEventLoop(s, ln, newPoller)
@@ -119,6 +120,33 @@ func (s *server) serveLoops(ln net.Listener, newPoller func() (poller, error)) {
 	for _, l := range loops {
 		<-l.done
 	}
+}
+
+// raiseDescriptorLimit raises the soft limit on open descriptors
+// (RLIMIT_NOFILE) as far as the hard one, and says how far that is. Each
+// connection is a descriptor, and the soft limit is often 1,024 (what
+// select(2) could watch), where an event loop means to hold thousands:
+// past it, accept fails with "too many open files". Go's runtime raises
+// it as every program starts, to the hard limit less one (so that it
+// can tell whether anyone changed it since, and, if not, put the old one
+// back for the programs it starts: CGI scripts). Here it is said, and
+// done where the runtime did not.
+func raiseDescriptorLimit() {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		return
+	}
+	if lim.Cur+1 >= lim.Max {
+		fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE, soft limit; the hard limit is %d)\n", lim.Cur, lim.Max)
+		return
+	}
+	was := lim.Cur
+	lim.Cur = lim.Max
+	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
+		fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE): %v\n", was, err)
+		return
+	}
+	fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE: soft limit raised from %d to the hard one)\n", lim.Cur, was)
 }
 
 func newEventLoop(s *server, ln net.Listener, newPoller func() (poller, error)) (*eventLoop, error) {
