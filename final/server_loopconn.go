@@ -40,7 +40,7 @@ type evConn struct {
 	offLoop       bool       // its handler is running on a goroutine of its own
 	closed        bool       // its socket is closed
 	watched       interest   // what the poller watches it for; 0: nothing
-	err           error      // off the loop: the first write error
+	err           error      // the first write error: nothing more can be sent
 }
 
 // outPiece is one piece of the output queue: bytes, or part of a file.
