@@ -64,12 +64,11 @@ type serverSettings struct {
 type server struct {
 	serverSettings
 
-	stopping    atomic.Bool // set once: answer what is in flight, take nothing new
-	readBuffers sync.Pool   // the blocking modes' read buffers, between two requests (netConn.readBuffer)
-	mu          sync.Mutex
-	conns       map[net.Conn]bool // the blocking modes' open connections
-	wakers      []func()          // called by shutdown: how an event loop hears of it
-	stop        chan struct{}     // closed by shutdown; made by stopped, or by shutdown
+	stopping atomic.Bool // set once: answer what is in flight, take nothing new
+	mu       sync.Mutex
+	conns    map[net.Conn]bool // the blocking modes' open connections
+	wakers   []func()          // called by shutdown: how an event loop hears of it
+	stop     chan struct{}     // closed by shutdown; made by stopped, or by shutdown
 }
 
 // serveModes are the ways to run handleConnection, for -serve. Each serves

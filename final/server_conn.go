@@ -6,13 +6,13 @@ import (
 	"net"
 	"os"
 	"slices"
-	"sync"
 	"syscall"
 	"time"
 )
 
 const (
-	// readSize is how much room each read gets.
+	// readSize is the size of an event loop's read buffer, and how much
+	// a full buffer grows by.
 	readSize = 16 << 10
 	// lingerTimeout and lingerTime bound a lingering close (closeConn):
 	// after we have decided to close, we read and throw away what the
@@ -85,8 +85,7 @@ type Conn interface {
 	abort()
 	// log writes a line of the access log to the console (stdout).
 	log(line []byte)
-	// readBuffer returns an empty buffer to read a new request into,
-	// once its first bytes have come (or the deadline has passed).
+	// readBuffer returns an empty buffer to read a new request into.
 	readBuffer() []byte
 }
 
@@ -95,32 +94,19 @@ type netConn struct {
 	net.Conn
 	sendTimeout time.Duration // see keepSending
 	failed      bool          // a write failed: closeConn resets the connection
-	buffers     *sync.Pool    // the server's read buffers (readBuffer)
-	lent        *[]byte       // the one this connection holds, while a request is in flight
+	buf         []byte        // its read buffer (readBuffer)
 }
 
-// readBuffer waits for the client's next bytes holding no buffer
-// (waitForBytes), then takes one from the server's pool, which keeps the
-// buffers that connections between two requests have given back
-// (giveBack): as many as there are requests in flight.
+// readBuffer returns the connection's own read buffer, made the first
+// time. A goroutine waits for the next request in Read, so its buffer
+// waits with it: 4 KiB, as net/http's, and not readSize, for most
+// requests are small (a longer head or body makes it grow, for as long
+// as that request is in flight).
 func (c *netConn) readBuffer() []byte {
-	c.waitForBytes()
-	if c.lent == nil && c.buffers != nil {
-		c.lent, _ = c.buffers.Get().(*[]byte)
+	if c.buf == nil {
+		c.buf = make([]byte, 0, 4<<10)
 	}
-	if c.lent == nil { // the pool is empty, or there is none
-		buf := make([]byte, readSize)
-		c.lent = &buf
-	}
-	return (*c.lent)[:0]
-}
-
-// giveBack returns the connection's read buffer to the pool.
-func (c *netConn) giveBack() {
-	if c.lent != nil && c.buffers != nil {
-		c.buffers.Put(c.lent)
-		c.lent = nil
-	}
+	return c.buf[:0]
 }
 
 // Write sends p, for as long as the client keeps taking it (keepSending).
@@ -211,16 +197,11 @@ func (*netConn) backlogged() bool { return false }
 func (s *server) handle(conn net.Conn) {
 	s.track(conn, true)
 	defer s.track(conn, false)
-	c := &netConn{Conn: conn, sendTimeout: s.sendTimeout, buffers: &s.readBuffers}
+	c := &netConn{Conn: conn, sendTimeout: s.sendTimeout}
 	var st connState
 	for {
 		var done bool
-		done, st = s.handleConnection(c, st)
-		if len(st.buf) == 0 || done {
-			st.buf = nil
-			c.giveBack()
-		}
-		if done {
+		if done, st = s.handleConnection(c, st); done {
 			break
 		}
 	}
@@ -253,13 +234,15 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 		return true, st
 	}
 
-	// A connection between two requests holds no buffer: 10,000 idle
-	// ones would hold 160 MB of them. It gets one when the next request
-	// begins to arrive, and keeps it while the request is in flight.
+	// Between two requests, a connection keeps no bytes of its own: a new
+	// request is read into the buffer its Conn lends (readBuffer), which
+	// grows, by readSize, only when a request fills it.
 	if len(st.buf) == 0 {
 		st.buf = conn.readBuffer()
 	}
-	st.buf = slices.Grow(st.buf, readSize)
+	if len(st.buf) == cap(st.buf) {
+		st.buf = slices.Grow(st.buf, readSize)
+	}
 	n, err := conn.Read(st.buf[len(st.buf):cap(st.buf)])
 	st.buf = st.buf[:len(st.buf)+n]
 	if !s.answerComplete(conn, &st) {
