@@ -40,6 +40,7 @@ func commands() map[string]cmdFunc {
 		"client":      cmdClient,
 		"expect":      cmdExpect,
 		"random":      cmdRandom,
+		"keep-header": cmdKeepHeader,
 		"mkfile":      cmdMkfile,
 		"hint":        cmdHint,
 	}
@@ -779,6 +780,24 @@ func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 		b[0] = '1' + byte(st.rng.IntN(9)) // a number as written: no leading zero
 	}
 	ts.Setenv(args[0], string(b))
+}
+
+// keep-header NAME VAR: set VAR to the value of the last response's NAME
+// header, to send it back in a later request (an ETag in If-None-Match).
+func cmdKeepHeader(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "keep-header")
+	if len(args) != 2 {
+		ts.Fatalf("usage: keep-header NAME VAR")
+	}
+	st := state(ts)
+	if st.last == nil {
+		ts.Fatalf("keep-header: nothing sent yet; use send or client first")
+	}
+	vs := st.last.resp().values(args[0])
+	if len(vs) == 0 {
+		st.failExchange(ts, st.last, missingHeader(fmt.Sprintf("send the header %s (kept for the next request)", args[0]), st.last, args[0]))
+	}
+	ts.Setenv(args[1], vs[0])
 }
 
 // hint TEXT: from here on, a failure of this script also says TEXT.

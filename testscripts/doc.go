@@ -200,6 +200,13 @@
 // is in every transcript, so GRADER_SEED=12345 go test ... replays a
 // failure exactly.
 //
+//	keep-header NAME VAR
+//
+// Sets VAR to the value of the NAME header of the last send or client (the
+// first, if it came twice), to send it back: an ETag in If-None-Match, a
+// Last-Modified in If-Range. A response without the header fails, with
+// the transcript.
+//
 //	hint [TEXT]
 //
 // From here on, a failure of this script also prints "hint: TEXT", before
