@@ -782,22 +782,40 @@ func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], string(b))
 }
 
-// keep-header NAME VAR: set VAR to the value of the last response's NAME
-// header, to send it back in a later request (an ETag in If-None-Match).
+// keep-header NAME VAR [REGEXP]: set VAR to the value of the last
+// response's NAME header, or to REGEXP's first group in it, to send it
+// back in a later request (an ETag in If-None-Match) or expect it in a
+// body (a multipart boundary).
 func cmdKeepHeader(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "keep-header")
-	if len(args) != 2 {
-		ts.Fatalf("usage: keep-header NAME VAR")
+	if len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: keep-header NAME VAR [REGEXP]")
+	}
+	var rx *regexp.Regexp
+	if len(args) == 3 {
+		var err error
+		if rx, err = regexp.Compile(args[2]); err != nil || rx.NumSubexp() < 1 {
+			ts.Fatalf("keep-header: REGEXP must compile and have a group, (...), for the part to keep: %q %v", args[2], err)
+		}
 	}
 	st := state(ts)
 	if st.last == nil {
 		ts.Fatalf("keep-header: nothing sent yet; use send or client first")
 	}
+	should := fmt.Sprintf("send the header %s (kept for the next request)", args[0])
 	vs := st.last.resp().values(args[0])
 	if len(vs) == 0 {
-		st.failExchange(ts, st.last, missingHeader(fmt.Sprintf("send the header %s (kept for the next request)", args[0]), st.last, args[0]))
+		st.failExchange(ts, st.last, missingHeader(should, st.last, args[0]))
 	}
-	ts.Setenv(args[1], vs[0])
+	value := vs[0]
+	if rx != nil {
+		m := rx.FindStringSubmatch(value)
+		if m == nil {
+			st.failExchange(ts, st.last, fail(should, fmt.Sprintf("expected %s to match %q, got %q", args[0], args[2], value)))
+		}
+		value = m[1]
+	}
+	ts.Setenv(args[1], value)
 }
 
 // hint TEXT: from here on, a failure of this script also says TEXT.

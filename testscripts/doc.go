@@ -200,12 +200,14 @@
 // is in every transcript, so GRADER_SEED=12345 go test ... replays a
 // failure exactly.
 //
-//	keep-header NAME VAR
+//	keep-header NAME VAR [REGEXP]
 //
 // Sets VAR to the value of the NAME header of the last send or client (the
 // first, if it came twice), to send it back: an ETag in If-None-Match, a
-// Last-Modified in If-Range. A response without the header fails, with
-// the transcript.
+// Last-Modified in If-Range. With REGEXP, VAR is the part of the value in
+// its first group: keep-header Content-Type B 'boundary=(\S+)'. A response
+// without the header, or whose value does not match, fails, with the
+// transcript.
 //
 //	hint [TEXT]
 //
