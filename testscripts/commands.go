@@ -832,12 +832,14 @@ func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// mkfile [-size N[KiB|MiB]] PATH [CONTENT]: write a file, parents too.
+// mkfile [-size N[KiB|MiB]] [-age DUR] PATH [CONTENT]: write a file,
+// parents too; with -age, dated DUR ago.
 func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "mkfile")
 	fs := flag.NewFlagSet("mkfile", flag.ContinueOnError)
 	size := fs.String("size", "", "")
-	const usage = "mkfile [-size N[KiB|MiB]] PATH [CONTENT]"
+	age := fs.Duration("age", 0, "")
+	const usage = "mkfile [-size N[KiB|MiB]] [-age DUR] PATH [CONTENT]"
 	args = flags(ts, fs, usage, args, 1, 2)
 	var data []byte
 	switch {
@@ -858,6 +860,10 @@ func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	path := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(path), 0o777))
 	ts.Check(os.WriteFile(path, data, 0o666))
+	if *age != 0 {
+		then := time.Now().Add(-*age)
+		ts.Check(os.Chtimes(path, then, then))
+	}
 }
 
 // parseSize reads "1234", "64KiB" or "3MiB".

@@ -216,11 +216,13 @@
 // grader's general hint cannot know. hint without TEXT ends the script's
 // hints so far, before checks that are about something else.
 //
-//	mkfile [-size N[KiB|MiB]] PATH [CONTENT]
+//	mkfile [-size N[KiB|MiB]] [-age DUR] PATH [CONTENT]
 //
 // Writes a file (and its folders) under the work directory: CONTENT
 // (escapes as above, empty if missing), or N bytes of pseudo-random binary
-// data from the script's seed.
+// data from the script's seed. With -age (a Go duration, 1h), the file's
+// modification time is that long ago: older than a file written after it,
+// whatever the file system's clock resolution.
 //
 // # Example
 //
