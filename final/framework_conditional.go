@@ -35,8 +35,8 @@ type validators struct {
 // clients download again what they have: Apache's tag has the inode
 // number too, which made that worse.
 func fileValidators(info fs.FileInfo) validators {
-	tag := make([]byte, 0, 32)
-	tag = append(tag, '"')
+	var buf [40]byte
+	tag := append(buf[:0], '"')
 	tag = strconv.AppendInt(tag, info.ModTime().UnixNano(), 16)
 	tag = append(tag, '-')
 	tag = strconv.AppendInt(tag, info.Size(), 16)
@@ -47,7 +47,7 @@ func fileValidators(info fs.FileInfo) validators {
 // header lists the validators as header lines, for a 200, a 206 and a
 // 304 alike.
 func (v validators) header() []string {
-	var h []string
+	h := make([]string, 0, 5) // and room for what representation.header adds
 	if !v.lastModified.IsZero() {
 		h = append(h, "Last-Modified: "+v.lastModified.UTC().Format(timeFormat))
 	}
