@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,9 +124,9 @@ func TestIfRange(t *testing.T) {
 // TestNegotiate: Accept-Encoding with weights, "*" and identity.
 func TestNegotiate(t *testing.T) {
 	tests := []struct {
-		accept       string // "-": no Accept-Encoding at all
-		useGzip, ok  bool
-		whatItShould string
+		accept              string // "-": no Accept-Encoding at all
+		useGzip, identityOK bool
+		whatItShould        string
 	}{
 		{"-", false, true, "no header: the bytes as they are"},
 		{"", false, true, "an empty header: no coding wanted"},
@@ -144,8 +145,8 @@ func TestNegotiate(t *testing.T) {
 		{"*;q=0", false, false, "nothing: 406"},
 		{"*;q=0, identity", false, true, ""},
 		{"identity;q=0", false, false, "identity refused, gzip not named: 406"},
-		{"gzip, identity;q=0", true, true, ""},
-		{"identity;q=0, *", true, true, "gzip by *"},
+		{"gzip, identity;q=0", true, false, ""},
+		{"identity;q=0, *", true, false, "gzip by *"},
 		{"gzip;q=2", false, true, "not a weight: the member is skipped"},
 		{"gzip;level=9;q=0.7", true, true, "other parameters"},
 	}
@@ -154,9 +155,9 @@ func TestNegotiate(t *testing.T) {
 		if tt.accept != "-" {
 			req = conditional("GET", "Accept-Encoding: "+tt.accept)
 		}
-		useGzip, ok := negotiate(req)
-		if useGzip != tt.useGzip || ok != tt.ok {
-			t.Errorf("Accept-Encoding: %q: gzip %v, ok %v; want %v, %v (%s)", tt.accept, useGzip, ok, tt.useGzip, tt.ok, tt.whatItShould)
+		useGzip, identityOK := negotiate(req)
+		if useGzip != tt.useGzip || identityOK != tt.identityOK {
+			t.Errorf("Accept-Encoding: %q: gzip %v, identity %v; want %v, %v (%s)", tt.accept, useGzip, identityOK, tt.useGzip, tt.identityOK, tt.whatItShould)
 		}
 	}
 }
@@ -218,5 +219,27 @@ func TestGzipCache(t *testing.T) {
 	c.put("huge", `"1"`, make([]byte, gzipCacheMax+1))
 	if _, ok := c.get("huge", `"1"`); ok {
 		t.Error("a copy bigger than the whole cache was kept")
+	}
+}
+
+// TestGzipTurns: no more than gzipAtOnce compressions at once; a copy
+// kept needs no turn.
+func TestGzipTurns(t *testing.T) {
+	var c gzipCache
+	c.put("kept", `"1"`, []byte("gz"))
+	for i := range gzipAtOnce {
+		if _, compressing, busy := c.plan(fmt.Sprint(i), `"1"`); !compressing || busy {
+			t.Fatalf("turn %d of %d: compressing %v, busy %v", i+1, gzipAtOnce, compressing, busy)
+		}
+	}
+	if _, compressing, busy := c.plan("one more", `"1"`); compressing || !busy {
+		t.Errorf("a compression past gzipAtOnce: compressing %v, busy %v; want busy", compressing, busy)
+	}
+	if gz, compressing, busy := c.plan("kept", `"1"`); string(gz) != "gz" || compressing || busy {
+		t.Errorf("a copy kept, with every turn taken: %q, compressing %v, busy %v; want the copy", gz, compressing, busy)
+	}
+	c.done()
+	if _, compressing, busy := c.plan("one more", `"1"`); !compressing || busy {
+		t.Errorf("after a turn given back: compressing %v, busy %v", compressing, busy)
 	}
 }

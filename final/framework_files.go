@@ -297,6 +297,8 @@ type representation struct {
 	negotiated  bool   // chosen by Accept-Encoding: a cache must know (Vary)
 	gzip        bool   // compressed: Content-Encoding: gzip
 	gzName      string // the name of a copy compressed ahead of time, or ""
+	gzCopy      []byte // the copy we compressed before, or nil
+	compressing bool   // we compress it now, in one of gzipAtOnce turns
 }
 
 // cacheHeader lists what a cache must know of a representation: its
@@ -331,9 +333,12 @@ func (rep representation) header() []string {
 // client (represent), or 304 or 412 when the request's preconditions say
 // so, or the parts of it that a Range asks for.
 func (d *docRoot) sendContent(w *response, req *request, name string, info fs.FileInfo) {
-	rep, ok := d.represent(req, name, info)
-	if !ok {
-		sendError(w, 406)
+	rep, status := d.represent(req, name, info)
+	if rep.compressing {
+		defer d.gzips.done()
+	}
+	if status != 0 {
+		refuse(w, status)
 		return
 	}
 	// The Stat is all the preconditions need: a 304 or a 412 is answered
@@ -346,10 +351,21 @@ func (d *docRoot) sendContent(w *response, req *request, name string, info fs.Fi
 	case rep.gzName != "":
 		d.sendStored(w, req, rep.gzName, rep)
 	case rep.gzip:
-		d.sendGzip(w, name, info, rep)
+		d.sendGzip(w, name, rep)
 	default:
 		d.sendStored(w, req, name, rep)
 	}
+}
+
+// refuse answers with the status represent (or gzipPage) refused a
+// request with: 406, or 503 when every turn to compress is taken, and in
+// a second one may be free.
+func refuse(w *response, status int) {
+	if status == 503 {
+		sendError(w, 503, "Retry-After: 1")
+		return
+	}
+	sendError(w, status)
 }
 
 // represent chooses the representation of a file for a request.
@@ -364,31 +380,45 @@ func (d *docRoot) sendContent(w *response, req *request, name string, info fs.Fi
 // again. Browsers ask for parts of a video with "Accept-Encoding:
 // identity", Go's client leaves gzip out when it asks for a range, and
 // nginx answers the same way.
-func (d *docRoot) represent(req *request, name string, info fs.FileInfo) (representation, bool) {
+//
+// It returns 0, or the status that refuses the request: 406 when the
+// client takes neither gzip nor the file as it is; 503 when it takes gzip
+// only, and every turn to compress is taken (gzipAtOnce).
+func (d *docRoot) represent(req *request, name string, info fs.FileInfo) (representation, int) {
 	rep := representation{validators: fileValidators(info), contentType: contentType(name), ranges: true}
 	if !compressible(rep.contentType) || info.Size() < gzipMinSize {
 		// One representation: nothing to negotiate (§12.1 lets a server
 		// leave Accept-Encoding unread then).
-		return rep, true
+		return rep, 0
 	}
 	rep.negotiated = true
-	useGzip, ok := negotiate(req)
-	if !useGzip {
-		return rep, ok
+	useGzip, identityOK := negotiate(req)
+	switch {
+	case !useGzip && !identityOK:
+		return rep, 406
+	case !useGzip:
+		return rep, 0
 	}
-	rep.gzip = true
 	// A copy compressed ahead of time beside the file (nginx's
 	// gzip_static): name.gz, made once with gzip -9, say, is sent as it
 	// is, unless it is older than the file, and so of an older content.
 	// It must be a file, not a symlink: a link could lead into cgi-bin.
 	// Its tag is its own, and strong: its bytes are on disk.
 	if gz, err := d.root.Lstat(name + ".gz"); err == nil && gz.Mode().IsRegular() && !gz.ModTime().Before(info.ModTime()) {
-		rep.gzName = name + ".gz"
+		rep.gzip, rep.gzName = true, name+".gz"
 		rep.etag = strings.TrimSuffix(fileValidators(gz).etag, `"`) + `-gz"`
-		return rep, true
+		return rep, 0
 	}
+	copied, compressing, busy := d.gzips.plan(name, rep.etag)
+	switch {
+	case busy && identityOK:
+		return rep, 0 // the file as it is
+	case busy:
+		return rep, 503
+	}
+	rep.gzip, rep.gzCopy, rep.compressing = true, copied, compressing
 	rep.etag = gzipTag(rep.etag)
-	return rep, true
+	return rep, 0
 }
 
 // openFile opens a file of the root to send it, and Stats what it opened.
@@ -469,10 +499,9 @@ func (d *docRoot) sendStored(w *response, req *request, name string, rep represe
 // sendGzip sends a file compressed by us: a small one from the copy kept
 // in d.gzips (made now if there is none of this version), a big one
 // compressed as it goes out.
-func (d *docRoot) sendGzip(w *response, name string, info fs.FileInfo, rep representation) {
-	version := fileValidators(info).etag
-	if gz, ok := d.gzips.get(name, version); ok {
-		writeResponse(w, 200, rep.contentType, gz, rep.header()...)
+func (d *docRoot) sendGzip(w *response, name string, rep representation) {
+	if rep.gzCopy != nil {
+		writeResponse(w, 200, rep.contentType, rep.gzCopy, rep.header()...)
 		return
 	}
 	f, info, err := d.openFile(name)

@@ -27,6 +27,13 @@ const (
 	gzipCacheFile = 256 << 10
 	// gzipCacheMax bounds the copies kept, all files together.
 	gzipCacheMax = 8 << 20
+	// gzipAtOnce bounds the compressions running at once. Each holds a
+	// compressor, its tables and window, some 1 MiB, for as long as it
+	// runs: a big file to a slow client, minutes. Unbounded, a few
+	// hundred clients asking for big text files in gzip would hold
+	// hundreds of megabytes; bounded, the next one gets the file as it
+	// is, for compression is a favour to the client, not a promise.
+	gzipAtOnce = 4
 )
 
 // compressible reports whether a type is worth compressing: text, and
@@ -43,16 +50,16 @@ func compressible(contentType string) bool {
 }
 
 // negotiate decides, from Accept-Encoding, whether to send a
-// representation that can be compressed in gzip (§12.5.3). ok is false
-// when the client takes neither gzip nor the bytes as they are: 406 Not
-// Acceptable.
+// representation that can be compressed in gzip (§12.5.3), and whether
+// the client takes the bytes as they are (identity). When it takes
+// neither: 406 Not Acceptable.
 //
 // Each coding has a weight, q, from 0 (never) to 1 (the default): "gzip,
 // identity;q=0.5" prefers gzip, "gzip;q=0" refuses it. "*" stands for
 // every coding the field does not name, "identity" for no coding at all,
 // which is acceptable unless refused by name or by "*;q=0". Where gzip
 // weighs as much as identity, gzip: it is smaller.
-func negotiate(req *request) (useGzip, ok bool) {
+func negotiate(req *request) (useGzip, identityOK bool) {
 	values := req.header["accept-encoding"]
 	if len(values) == 0 {
 		// No Accept-Encoding: the RFC lets us pick any coding, but a
@@ -86,10 +93,7 @@ func negotiate(req *request) (useGzip, ok bool) {
 	case identity < 0:
 		identity = 0.0001 // not named, not refused: acceptable, but a named coding first
 	}
-	if gz > 0 && gz >= identity {
-		return true, true
-	}
-	return false, identity > 0
+	return gz > 0 && gz >= identity, identity > 0
 }
 
 // qValue reads a member's parameters, "" or ";q=0.5", for its weight: 1
@@ -163,12 +167,14 @@ func streamGzip(w *response, f *os.File, rep representation) {
 // a file, its size and modification time. Compressing 1 KiB costs more
 // than sending it; sending a copy made before costs nothing more. The
 // copies are bounded in all (gzipCacheMax): past that, copies picked at
-// random make room, which needs no record of which was used last. Each
-// docRoot has its own.
+// random make room, which needs no record of which was used last. It
+// also counts the compressions running (gzipAtOnce). Each docRoot has its
+// own.
 type gzipCache struct {
-	mu     sync.Mutex
-	copies map[string]gzipCopy // by file name; a listing by its folder's name and "/"
-	size   int                 // bytes of all the copies
+	mu      sync.Mutex
+	copies  map[string]gzipCopy // by file name; a listing by its folder's name and "/"
+	size    int                 // bytes of all the copies
+	running int                 // compressions running now
 }
 
 type gzipCopy struct {
@@ -207,13 +213,26 @@ func (c *gzipCache) put(key, version string, gz []byte) {
 	c.size += len(gz)
 }
 
-// compressed returns the gzip copy of p, made from version: the one kept,
-// or one made now and kept.
-func (c *gzipCache) compressed(key, version string, p []byte) []byte {
-	if gz, ok := c.get(key, version); ok {
-		return gz
+// plan says how a compressed answer for key, made from version, can be
+// made: from the copy kept (gz), or by compressing now, which takes one
+// of gzipAtOnce turns (compressing: call done when it is over). busy: no
+// copy, and no turn free.
+func (c *gzipCache) plan(key, version string) (gz []byte, compressing, busy bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cp, ok := c.copies[key]; ok && cp.version == version {
+		return cp.gz, false, false
 	}
-	gz := gzipBytes(p)
-	c.put(key, version, gz)
-	return gz
+	if c.running >= gzipAtOnce {
+		return nil, false, true
+	}
+	c.running++
+	return nil, true, false
+}
+
+// done gives back the turn plan took.
+func (c *gzipCache) done() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.running--
 }

@@ -114,3 +114,43 @@ func TestGzipStaticSymlink(t *testing.T) {
 		t.Errorf("GET /long.txt: %q, want the file, compressed by the server", body)
 	}
 }
+
+// TestGzipBusy: with every turn to compress taken (gzipAtOnce), a client
+// that takes the file as it is gets it so, with Vary still; one that takes
+// gzip only gets 503 and Retry-After; a copy kept is still sent.
+func TestGzipBusy(t *testing.T) {
+	ts := startTestServer(t, testServerOptions{})
+	text := strings.Repeat("a page long enough to compress\n", 20)
+	writeFile(t, filepath.Join(ts.root, "kept.txt"), text)
+	writeFile(t, filepath.Join(ts.root, "new.txt"), text)
+	ts.gzipGet(t, "GET", "/kept.txt") // its copy is made, and kept
+	for i := range gzipAtOnce {
+		ts.site.gzips.plan(fmt.Sprint("taken-", i), `"1"`)
+	}
+	ask := func(target, accept string) *clientResponse {
+		conn := ts.dial(t)
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		fmt.Fprintf(conn, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: %s\r\nConnection: close\r\n\r\n", target, accept)
+		resp, err := readResponse(bufio.NewReader(conn), "GET")
+		if err != nil {
+			t.Fatalf("GET %s: %v", target, err)
+		}
+		return resp
+	}
+	if r := ask("/new.txt", "gzip"); r.status != 200 || r.header.Get("Content-Encoding") != "" || string(r.body) != text || r.header.Get("Vary") == "" {
+		t.Errorf("every turn taken, GET /new.txt: %d, Content-Encoding %q, Vary %q; want the file as it is, with Vary", r.status, r.header.Get("Content-Encoding"), r.header.Get("Vary"))
+	}
+	if r := ask("/new.txt", "gzip, identity;q=0"); r.status != 503 || r.header.Get("Retry-After") != "1" {
+		t.Errorf("every turn taken, gzip only: %d, Retry-After %q; want 503, 1", r.status, r.header.Get("Retry-After"))
+	}
+	if r := ask("/kept.txt", "gzip"); r.header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("every turn taken, a copy kept: Content-Encoding %q, want gzip", r.header.Get("Content-Encoding"))
+	}
+	for range gzipAtOnce {
+		ts.site.gzips.done()
+	}
+	if r := ask("/new.txt", "gzip"); r.header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("turns given back: Content-Encoding %q, want gzip", r.header.Get("Content-Encoding"))
+	}
+}

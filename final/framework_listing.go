@@ -86,14 +86,11 @@ func pageTag(page []byte) string {
 func (d *docRoot) sendPage(w *response, req *request, key string, page []byte, etag string) {
 	rep := representation{validators: validators{etag: etag}, contentType: "text/html; charset=utf-8"}
 	if len(page) >= gzipMinSize {
-		useGzip, ok := negotiate(req)
-		if !ok {
-			sendError(w, 406)
+		rep.negotiated = true
+		var status int
+		if rep, status = d.gzipPage(req, key, page, rep); status != 0 {
+			refuse(w, status)
 			return
-		}
-		rep.negotiated, rep.gzip = true, useGzip
-		if useGzip {
-			rep.etag = gzipTag(etag)
 		}
 	}
 	if status := preconditions(req, rep.validators); status != 0 {
@@ -101,9 +98,35 @@ func (d *docRoot) sendPage(w *response, req *request, key string, page []byte, e
 		return
 	}
 	if rep.gzip {
-		page = d.gzips.compressed(key, etag, page)
+		page = rep.gzCopy
 	}
 	writeResponse(w, 200, rep.contentType, page, rep.header()...)
+}
+
+// gzipPage makes a page the gzip representation, if the client takes it,
+// as represent does a file: from the copy kept, or compressed now and
+// kept, in a turn of its own; or it refuses, 406 or 503.
+func (d *docRoot) gzipPage(req *request, key string, page []byte, rep representation) (representation, int) {
+	useGzip, identityOK := negotiate(req)
+	switch {
+	case !useGzip && !identityOK:
+		return rep, 406
+	case !useGzip:
+		return rep, 0
+	}
+	gz, compressing, busy := d.gzips.plan(key, rep.etag)
+	switch {
+	case busy && identityOK:
+		return rep, 0
+	case busy:
+		return rep, 503
+	case compressing:
+		gz = gzipBytes(page)
+		d.gzips.done()
+		d.gzips.put(key, rep.etag, gz)
+	}
+	rep.gzip, rep.gzCopy, rep.etag = true, gz, gzipTag(rep.etag)
+	return rep, 0
 }
 
 // makeListing makes the page that lists the entries of the folder name,
