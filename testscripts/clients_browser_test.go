@@ -2,7 +2,8 @@ package testscripts
 
 // Headless Chromium and Firefox ESR against the stages: load the index,
 // follow a link, open an image, list a folder, submit the food form, and
-// check what the browser rendered.
+// check what the browser rendered. On final, also: the index and its
+// stylesheet arrive in gzip, and a reload revalidates with the ETag.
 //
 // The two browsers are driven differently, each the simplest way that is
 // robust with nothing but the standard library:
