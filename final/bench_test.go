@@ -55,6 +55,9 @@ var benchCases = []benchCase{
 	{"1MiB", "/1m.txt", "", 200},
 	{"listing100", "/dir100/", "", 200},
 	{"304", "/1k.txt", "If-Modified-Since: " + modTime.Format(timeFormat) + "\r\n", 304},
+	// A client that takes gzip: final sends the copy it keeps, net/http
+	// the file as it is (it compresses nothing).
+	{"1KiB-gzip", "/1k.txt", "Accept-Encoding: gzip\r\n", 200},
 	{"cgi", "/cgi-bin/hello.sh", "", 200},
 }
 

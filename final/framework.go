@@ -72,5 +72,16 @@ func serveRoute(w *response, rt route, req *request) {
 		sendError(w, 405, "Allow: "+rt.allow)
 		return
 	}
+	// A route makes its page anew for each request, and has no validator
+	// to send: no entity tag, no date. Its preconditions still hold, with
+	// nothing to compare (RFC 9110 §13.1): "If-Match: *" is true of any
+	// page and a list of tags false (412: whoever sent it has a version
+	// that is not ours), "If-None-Match: *" false (304 for GET and HEAD);
+	// a date is ignored. A route that can name its versions (a page made
+	// from a database row and its time of change) would pass them here.
+	if status := preconditions(req, validators{}); status != 0 {
+		answerPrecondition(w, status, nil)
+		return
+	}
 	rt.answer(w, req)
 }

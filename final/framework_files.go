@@ -1,10 +1,8 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"io/fs"
-	"math"
 	"net/url"
 	"os"
 	"path"
@@ -13,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"time"
 )
 
 // contentTypes maps a file extension to the media type that tells a client
@@ -57,7 +54,8 @@ type docRoot struct {
 	cgi      *cgiRunner // nil: CGI is off (-cgi=false)
 	dotfiles bool       // serve and list names that start with "." (-dotfiles)
 
-	listings listingCache // the one thing that changes as it serves
+	listings listingCache // what changes as it serves: pages made,
+	gzips    gzipCache    // and compressed copies kept
 }
 
 // serveHTTP answers a request for a path of the document root.
@@ -168,14 +166,7 @@ func (d *docRoot) serveFile(w *response, req *request, name string, slash bool) 
 		sendError(w, 404)
 		return
 	}
-	// The client has this version already: 304, no body (RFC 9110
-	// §13.1.3). The Stat above is all a 304 needs, so it is answered
-	// before the file is even opened.
-	if notModified(req, info.ModTime()) {
-		writeHead(w, 304, "", -1, "Last-Modified: "+info.ModTime().UTC().Format(timeFormat))
-		return
-	}
-	d.sendContent(w, req, name)
+	d.sendContent(w, req, name, info)
 }
 
 // serveFolder answers for a folder: a redirect to its URL with a "/", or a
@@ -203,7 +194,7 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 	index := path.Join(name, "index.html")
 	info, err := d.root.Stat(index)
 	if err != nil || !info.Mode().IsRegular() {
-		d.sendListing(w, name)
+		d.sendListing(w, req, name)
 		return "", nil, true
 	}
 	// index.html may be a symlink too, into cgi-bin, say.
@@ -306,9 +297,143 @@ func realName(root *os.Root, name string) (resolved string, top, last fs.FileInf
 	return resolved, top, last, true
 }
 
-// sendContent opens a file and sends it, or the part of it that a Range
-// asks for.
-func (d *docRoot) sendContent(w *response, req *request, name string) {
+// representation is what a request for a file gets (RFC 9110 §3.2): the
+// file as it is, or compressed, by us or ahead of time. Each has its own
+// entity tag: a cache that holds one must not be told that it holds the
+// other.
+type representation struct {
+	validators
+	contentType string
+	ranges      bool   // a file: it can be asked for in parts, unless compressed
+	negotiated  bool   // chosen by Accept-Encoding: a cache must know (Vary)
+	gzip        bool   // compressed: Content-Encoding: gzip
+	gzName      string // the name of a copy compressed ahead of time, or ""
+	gzCopy      []byte // the copy we compressed before, or nil
+	compressing bool   // we compress it now, in one of gzipAtOnce turns
+}
+
+// cacheHeader lists what a cache must know of a representation: its
+// validators, and Vary, for a 200 and a 304 alike.
+func (rep representation) cacheHeader() []string {
+	h := rep.validators.header()
+	if rep.negotiated {
+		// Another request for this URL may get another answer: a cache
+		// (the browser's own, a proxy) must look at Accept-Encoding before
+		// it hands this one out (§12.5.5), or a client that cannot read
+		// gzip gets gzip.
+		h = append(h, "Vary: Accept-Encoding")
+	}
+	return h
+}
+
+// header lists the headers of a representation, but for its type and
+// length.
+func (rep representation) header() []string {
+	h := rep.cacheHeader()
+	if rep.gzip {
+		h = append(h, "Content-Encoding: gzip")
+	} else if rep.ranges {
+		// A file, as it is, can be asked for in parts. Not a compressed
+		// answer: see represent.
+		h = append(h, "Accept-Ranges: bytes")
+	}
+	return h
+}
+
+// sendContent answers with a file: the representation chosen for this
+// client (represent), or 304 or 412 when the request's preconditions say
+// so, or the parts of it that a Range asks for.
+func (d *docRoot) sendContent(w *response, req *request, name string, info fs.FileInfo) {
+	rep, status := d.represent(req, name, info)
+	if rep.compressing {
+		defer d.gzips.done()
+	}
+	if status != 0 {
+		refuse(w, status)
+		return
+	}
+	// The Stat is all the preconditions need: a 304 or a 412 is answered
+	// before the file is even opened.
+	if status := preconditions(req, rep.validators); status != 0 {
+		answerPrecondition(w, status, rep.cacheHeader())
+		return
+	}
+	switch {
+	case rep.gzName != "":
+		d.sendStored(w, req, rep.gzName, rep)
+	case rep.gzip:
+		d.sendGzip(w, name, rep)
+	default:
+		d.sendStored(w, req, name, rep)
+	}
+}
+
+// refuse answers with the status represent (or gzipPage) refused a
+// request with: 406, or 503 when every turn to compress is taken, and in
+// a second one may be free.
+func refuse(w *response, status int) {
+	if status == 503 {
+		sendError(w, 503, "Retry-After: 1")
+		return
+	}
+	sendError(w, status)
+}
+
+// represent chooses the representation of a file for a request.
+//
+// A compressed answer is always the whole file: a Range from a client
+// that takes gzip is ignored (§14.2 allows it), and one from a client
+// that does not is answered from the file as it is. Which bytes does a
+// range count, the file's or the gzip's? A client cannot say, and one
+// that began a download compressed and resumes it might glue bytes of
+// the file to bytes of the gzip. So every range is of the file, and a
+// client that takes gzip gets the whole file compressed, 200, and starts
+// again. Browsers ask for parts of a video with "Accept-Encoding:
+// identity", Go's client leaves gzip out when it asks for a range, and
+// nginx answers the same way.
+//
+// It returns 0, or the status that refuses the request: 406 when the
+// client takes neither gzip nor the file as it is; 503 when it takes gzip
+// only, and every turn to compress is taken (gzipAtOnce).
+func (d *docRoot) represent(req *request, name string, info fs.FileInfo) (representation, int) {
+	rep := representation{validators: fileValidators(info), contentType: contentType(name), ranges: true}
+	if !compressible(rep.contentType) || info.Size() < gzipMinSize {
+		// One representation: nothing to negotiate (§12.1 lets a server
+		// leave Accept-Encoding unread then).
+		return rep, 0
+	}
+	rep.negotiated = true
+	useGzip, identityOK := negotiate(req)
+	switch {
+	case !useGzip && !identityOK:
+		return rep, 406
+	case !useGzip:
+		return rep, 0
+	}
+	// A copy compressed ahead of time beside the file (nginx's
+	// gzip_static): name.gz, made once with gzip -9, say, is sent as it
+	// is, unless it is older than the file, and so of an older content.
+	// It must be a file, not a symlink: a link could lead into cgi-bin.
+	// Its tag is its own, and strong: its bytes are on disk.
+	if gz, err := d.root.Lstat(name + ".gz"); err == nil && gz.Mode().IsRegular() && !gz.ModTime().Before(info.ModTime()) {
+		rep.gzip, rep.gzName = true, name+".gz"
+		rep.etag = strings.TrimSuffix(fileValidators(gz).etag, `"`) + `-gz"`
+		return rep, 0
+	}
+	copied, compressing, busy := d.gzips.plan(name, rep.etag)
+	switch {
+	case busy && identityOK:
+		return rep, 0 // the file as it is
+	case busy:
+		return rep, 503
+	}
+	rep.gzip, rep.gzCopy, rep.compressing = true, copied, compressing
+	rep.etag = gzipTag(rep.etag)
+	return rep, 0
+}
+
+// openFile opens a file of the root to send it, and Stats what it opened.
+func (d *docRoot) openFile(name string) (*os.File, fs.FileInfo, error) {
 	// O_NONBLOCK: should the name have become a named pipe (a FIFO)
 	// since the Stat, opening it would wait, for ever, for a program to
 	// write into it; in the event loop, every connection would wait. A
@@ -316,34 +441,56 @@ func (d *docRoot) sendContent(w *response, req *request, name string) {
 	// flag itself and unsetting it: two fcntl calls each, four a request.)
 	f, err := d.root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		return nil, nil, err
+	}
+	// Stat the file we opened, not the name: the name may have changed
+	// hands since. Only regular files: not folders, devices or pipes.
+	info, err := f.Stat()
+	if err == nil && !info.Mode().IsRegular() {
+		err = fs.ErrNotExist
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, info, nil
+}
+
+// sendStored sends a file as it is stored: the file itself, or a copy
+// compressed ahead of time; whole, or the parts of the file that a Range
+// asks for.
+func (d *docRoot) sendStored(w *response, req *request, name string, rep representation) {
+	f, info, err := d.openFile(name)
+	if err != nil {
 		sendError(w, 404)
 		return
 	}
 	defer f.Close()
-	// Stat the file we opened, not the name: the name may have changed
-	// hands since. Only regular files: not folders, devices or pipes.
-	info, err := f.Stat()
-	if err != nil || !info.Mode().IsRegular() {
-		sendError(w, 404)
-		return
-	}
-	lastModified := info.ModTime().UTC().Format(timeFormat)
-	header := []string{"Last-Modified: " + lastModified, "Accept-Ranges: bytes"}
-
 	size := info.Size()
-	status, first, last := fileRange(req, size, lastModified)
-	switch status {
-	case 416:
-		sendError(w, 416, fmt.Sprintf("Content-Range: bytes */%d", size))
+	header := rep.header()
+	// Only GET has ranges (§14.2), and only of the file as it is. If-Range
+	// says "only if the file is still the one I have the rest of".
+	status, ranges := 200, []byteRange{{0, size - 1}}
+	if h := req.header["range"]; req.method == "GET" && !rep.gzip && len(h) == 1 && ifRange(req, rep.validators) {
+		if status, ranges = parseRanges(h[0], size); status == 200 {
+			ranges = []byteRange{{0, size - 1}}
+		}
+	}
+	switch {
+	case status == 416:
+		sendError(w, 416, "Content-Range: bytes */"+strconv.FormatInt(size, 10))
 		return
-	case 206:
-		header = append(header, fmt.Sprintf("Content-Range: bytes %d-%d/%d", first, last, size))
-		if _, err := f.Seek(first, io.SeekStart); err != nil {
+	case len(ranges) > 1:
+		sendParts(w, f, rep.contentType, size, ranges, header)
+		return
+	case status == 206:
+		header = append(header, contentRange(ranges[0], size))
+		if _, err := f.Seek(ranges[0].first, io.SeekStart); err != nil {
 			sendError(w, 500)
 			return
 		}
 	}
-	n := last - first + 1
+	n := ranges[0].length()
 	if n <= smallFile && !w.noBody {
 		// A small file is read into memory and sent with the head in one
 		// write: one system call and one TCP packet, where writeHead and
@@ -353,109 +500,41 @@ func (d *docRoot) sendContent(w *response, req *request, name string) {
 			sendError(w, 500)
 			return
 		}
-		writeResponse(w, status, contentType(name), body, header...)
+		writeResponse(w, status, rep.contentType, body, header...)
 		return
 	}
-	writeHead(w, status, contentType(name), n, header...)
+	writeHead(w, status, rep.contentType, n, header...)
 	w.sendFile(f, n)
 }
 
-// fileRange decides what part of a file of size bytes to send: 200 and
-// the whole file, 206 and a part, or 416 and nothing. A Range asks for
-// part of the file (RFC 9110 §14.2), to resume a download or seek in a
-// video. Only GET has ranges; If-Range says "only if the file is still
-// the one I have the rest of".
-func fileRange(req *request, size int64, lastModified string) (status int, first, last int64) {
-	if ranges := req.header["range"]; req.method == "GET" && len(ranges) == 1 {
-		if ifRange := req.header["if-range"]; len(ifRange) == 0 || ifRange[0] == lastModified {
-			return parseRange(ranges[0], size)
-		}
+// sendGzip sends a file compressed by us: a small one from the copy kept
+// in d.gzips (made now if there is none of this version), a big one
+// compressed as it goes out.
+func (d *docRoot) sendGzip(w *response, name string, rep representation) {
+	if rep.gzCopy != nil {
+		writeResponse(w, 200, rep.contentType, rep.gzCopy, rep.header()...)
+		return
 	}
-	return 200, 0, size - 1
-}
-
-// notModified reports whether a GET or HEAD can be answered 304 Not
-// Modified: the file has not changed since the If-Modified-Since date
-// (RFC 9110 §13.1.3). HTTP dates count whole seconds.
-func notModified(req *request, modTime time.Time) bool {
-	since := req.header["if-modified-since"]
-	if len(since) != 1 {
-		return false
-	}
-	t, ok := parseHTTPDate(since[0])
-	return ok && !modTime.Truncate(time.Second).After(t)
-}
-
-// parseHTTPDate reads an HTTP date. We send only IMF-fixdate, but must
-// read the two older formats too (RFC 9110 §5.6.7).
-func parseHTTPDate(s string) (time.Time, bool) {
-	for _, layout := range []string{timeFormat, "Monday, 02-Jan-06 15:04:05 GMT", "Mon Jan _2 15:04:05 2006"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
-}
-
-// parseRange reads a Range header, "bytes=0-99", "bytes=100-" or
-// "bytes=-100" (the last 100 bytes), for a file of size bytes (RFC 9110
-// §14.1.2). It returns 206 and the first and last byte to send, 416 when
-// no byte of the file is in the range, or 200 to send the whole file: a
-// server may ignore a Range it does not understand, or one that asks for
-// several ranges (§14.2), which would need a multipart body.
-func parseRange(h string, size int64) (status int, first, last int64) {
-	whole := func() (int, int64, int64) { return 200, 0, size - 1 }
-	unit, set, ok := strings.Cut(h, "=")
-	if !ok || !strings.EqualFold(strings.TrimSpace(unit), "bytes") {
-		return whole()
-	}
-	ranges := headerList([]string{set})
-	if len(ranges) != 1 {
-		return whole()
-	}
-	from, to, ok := strings.Cut(ranges[0], "-")
-	if !ok {
-		return whole()
-	}
-	if from == "" {
-		n, ok := rangeNumber(to)
-		switch {
-		case !ok:
-			return whole()
-		case n == 0 || size == 0:
-			return 416, 0, 0
-		}
-		return 206, max(0, size-n), size - 1
-	}
-	first, ok = rangeNumber(from)
-	if !ok {
-		return whole()
-	}
-	last = size - 1
-	if to != "" {
-		n, ok := rangeNumber(to)
-		if !ok || n < first {
-			return whole()
-		}
-		last = min(n, size-1)
-	}
-	if first >= size {
-		return 416, 0, 0
-	}
-	return 206, first, last
-}
-
-// rangeNumber reads a byte position: digits only. A number too large for
-// an int64 is larger than any file, and counts as the largest int64.
-func rangeNumber(s string) (int64, bool) {
-	if s == "" || strings.Trim(s, "0123456789") != "" {
-		return 0, false
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	f, info, err := d.openFile(name)
 	if err != nil {
-		n = math.MaxInt64
+		sendError(w, 404)
+		return
 	}
-	return n, true
+	defer f.Close()
+	if info.Size() > gzipCacheFile {
+		streamGzip(w, f, rep)
+		return
+	}
+	content := make([]byte, info.Size())
+	if _, err := io.ReadFull(f, content); err != nil {
+		sendError(w, 500)
+		return
+	}
+	// Kept under the version of what was read: the file may have changed
+	// since the Stat that chose the representation.
+	gz := gzipBytes(content)
+	d.gzips.put(name, fileValidators(info).etag, gz)
+	writeResponse(w, 200, rep.contentType, gz, rep.header()...)
 }
 
 // contentType looks a file's extension up in contentTypes. It ignores case,

@@ -1,36 +1,58 @@
 package main
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
-func TestParseRange(t *testing.T) {
+func TestParseRanges(t *testing.T) {
 	tests := []struct {
-		h                   string
-		size                int64
-		status              int
-		wantFirst, wantLast int64
+		h      string
+		size   int64
+		status int
+		want   string // the ranges, "first-last ..."
 	}{
-		{"bytes=0-4", 26, 206, 0, 4},
-		{"bytes=20-", 26, 206, 20, 25},
-		{"bytes=24-99", 26, 206, 24, 25},
-		{"bytes=-3", 26, 206, 23, 25},
-		{"bytes=-100", 26, 206, 0, 25},
-		{"Bytes = 1-1", 26, 206, 1, 1},
-		{"bytes=0-99999999999999999999", 26, 206, 0, 25},
-		{"bytes=26-", 26, 416, 0, 0},
-		{"bytes=99999999999999999999-", 26, 416, 0, 0},
-		{"bytes=-0", 26, 416, 0, 0},
-		{"bytes=0-", 0, 416, 0, 0},
-		{"bytes=5-2", 26, 200, 0, 25},     // invalid: ignored
-		{"bytes=0-1,3-4", 26, 200, 0, 25}, // several: the whole file
-		{"bytes=a-b", 26, 200, 0, 25},
-		{"bytes=+1-2", 26, 200, 0, 25},
-		{"bytes=1", 26, 200, 0, 25},
-		{"lines=1-2", 26, 200, 0, 25},
+		{"bytes=0-4", 26, 206, "0-4"},
+		{"bytes=20-", 26, 206, "20-25"},
+		{"bytes=24-99", 26, 206, "24-25"},
+		{"bytes=-3", 26, 206, "23-25"},
+		{"bytes=-100", 26, 206, "0-25"},
+		{"Bytes = 1-1", 26, 206, "1-1"},
+		{"bytes=0-99999999999999999999", 26, 206, "0-25"},
+		{"bytes=26-", 26, 416, ""},
+		{"bytes=99999999999999999999-", 26, 416, ""},
+		{"bytes=-0", 26, 416, ""},
+		{"bytes=0-", 0, 416, ""},
+		{"bytes=5-2", 26, 200, ""}, // invalid: ignored
+		{"bytes=a-b", 26, 200, ""},
+		{"bytes=+1-2", 26, 200, ""},
+		{"bytes=1", 26, 200, ""},
+		{"lines=1-2", 26, 200, ""},
+		{"bytes=", 26, 200, ""},
+		// Several ranges, in the order asked; the ones past the end left out.
+		{"bytes=0-1,3-4", 26, 206, "0-1 3-4"},
+		{"bytes=20-, 0-0", 26, 206, "20-25 0-0"},
+		{"bytes=0-1,30-40", 26, 206, "0-1"},
+		{"bytes=30-40,50-", 26, 416, ""},
+		{"bytes=0-1,x", 26, 200, ""}, // one invalid: the whole Range ignored
+		// Overlapping ranges, as long as they add up to no more than the file.
+		{"bytes=0-9,5-14", 26, 206, "0-9 5-14"},
+		{"bytes=0-,0-", 26, 200, ""},
+		{"bytes=0-20,-10", 26, 200, ""},
+		// Up to 16 ranges, not 17.
+		{"bytes=0-0,1-1,2-2,3-3,4-4,5-5,6-6,7-7,8-8,9-9,10-10,11-11,12-12,13-13,14-14,15-15", 26, 206,
+			"0-0 1-1 2-2 3-3 4-4 5-5 6-6 7-7 8-8 9-9 10-10 11-11 12-12 13-13 14-14 15-15"},
+		{"bytes=0-0,1-1,2-2,3-3,4-4,5-5,6-6,7-7,8-8,9-9,10-10,11-11,12-12,13-13,14-14,15-15,16-16", 26, 200, ""},
 	}
 	for _, tt := range tests {
-		status, first, last := parseRange(tt.h, tt.size)
-		if status != tt.status || status != 416 && (first != tt.wantFirst || last != tt.wantLast) {
-			t.Errorf("parseRange(%q, %d) = %d %d-%d, want %d %d-%d", tt.h, tt.size, status, first, last, tt.status, tt.wantFirst, tt.wantLast)
+		status, ranges := parseRanges(tt.h, tt.size)
+		var got []string
+		for _, r := range ranges {
+			got = append(got, fmt.Sprintf("%d-%d", r.first, r.last))
+		}
+		if status != tt.status || strings.Join(got, " ") != tt.want {
+			t.Errorf("parseRanges(%q, %d) = %d %q, want %d %q", tt.h, tt.size, status, got, tt.status, tt.want)
 		}
 	}
 }

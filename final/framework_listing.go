@@ -1,6 +1,7 @@
 package main
 
 import (
+	"hash/fnv"
 	"io/fs"
 	"net/url"
 	"os"
@@ -28,7 +29,7 @@ type listingEntry struct {
 // switch, "autoindex off" in nginx (the default), "Options -Indexes" in
 // Apache. Names that start with a dot (.env, .git) are left out, as
 // serveHTTP refuses them, unless -dotfiles.
-func (d *docRoot) sendListing(w *response, name string) {
+func (d *docRoot) sendListing(w *response, req *request, name string) {
 	// The folder as a root of its own: each of its entries is then one
 	// system call away (fstatat), where root.Stat(name+"/"+entry) would
 	// open the folder again for every entry.
@@ -49,7 +50,7 @@ func (d *docRoot) sendListing(w *response, name string) {
 		sendError(w, 404)
 		return
 	}
-	page, ok := d.listings.get(name, folder.ModTime())
+	page, etag, ok := d.listings.get(name, folder.ModTime())
 	if !ok {
 		names, err := f.Readdirnames(-1)
 		if err != nil {
@@ -60,9 +61,72 @@ func (d *docRoot) sendListing(w *response, name string) {
 			sendError(w, 500)
 			return
 		}
-		d.listings.put(name, folder.ModTime(), page)
+		etag = pageTag(page)
+		d.listings.put(name, folder.ModTime(), page, etag)
 	}
-	writeResponse(w, 200, "text/html; charset=utf-8", page)
+	d.sendPage(w, req, name+"/", page, etag)
+}
+
+// pageTag is the entity tag of a page we made: a hash of its bytes. A
+// listing has no modification time of its own that would do (the
+// folder's does not change when a file in it grows), and no hash of a
+// file is worth reading the file for; but the page is in memory already,
+// and hashing it costs a few microseconds, once per page made. FNV is no
+// cryptographic hash: the tag needs to change when the page does, not to
+// withstand an attacker, who could only make his own cache keep a page.
+func pageTag(page []byte) string {
+	h := fnv.New64a()
+	h.Write(page)
+	return `"` + strconv.FormatUint(h.Sum64(), 16) + `"`
+}
+
+// sendPage answers with an HTML page made in memory, whose entity tag is
+// etag: 304 to a client that has it already, and compressed, the copy
+// kept in d.gzips under key, to one that takes gzip.
+func (d *docRoot) sendPage(w *response, req *request, key string, page []byte, etag string) {
+	rep := representation{validators: validators{etag: etag}, contentType: "text/html; charset=utf-8"}
+	if len(page) >= gzipMinSize {
+		rep.negotiated = true
+		var status int
+		if rep, status = d.gzipPage(req, key, page, rep); status != 0 {
+			refuse(w, status)
+			return
+		}
+	}
+	if status := preconditions(req, rep.validators); status != 0 {
+		answerPrecondition(w, status, rep.cacheHeader())
+		return
+	}
+	if rep.gzip {
+		page = rep.gzCopy
+	}
+	writeResponse(w, 200, rep.contentType, page, rep.header()...)
+}
+
+// gzipPage makes a page the gzip representation, if the client takes it,
+// as represent does a file: from the copy kept, or compressed now and
+// kept, in a turn of its own; or it refuses, 406 or 503.
+func (d *docRoot) gzipPage(req *request, key string, page []byte, rep representation) (representation, int) {
+	useGzip, identityOK := negotiate(req)
+	switch {
+	case !useGzip && !identityOK:
+		return rep, 406
+	case !useGzip:
+		return rep, 0
+	}
+	gz, compressing, busy := d.gzips.plan(key, rep.etag)
+	switch {
+	case busy && identityOK:
+		return rep, 0
+	case busy:
+		return rep, 503
+	case compressing:
+		gz = gzipBytes(page)
+		d.gzips.done()
+		d.gzips.put(key, rep.etag, gz)
+	}
+	rep.gzip, rep.gzCopy, rep.etag = true, gz, gzipTag(rep.etag)
+	return rep, 0
 }
 
 // makeListing makes the page that lists the entries of the folder name,
@@ -131,23 +195,24 @@ type cachedListing struct {
 	modTime time.Time // the folder's, when the page was made
 	made    time.Time
 	page    []byte
+	etag    string // pageTag(page)
 }
 
-func (c *listingCache) get(name string, modTime time.Time) ([]byte, bool) {
+func (c *listingCache) get(name string, modTime time.Time) ([]byte, string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.pages[name]
 	if !ok || !e.modTime.Equal(modTime) || time.Since(e.made) > listingTTL {
-		return nil, false
+		return nil, "", false
 	}
-	return e.page, true
+	return e.page, e.etag, true
 }
 
-func (c *listingCache) put(name string, modTime time.Time, page []byte) {
+func (c *listingCache) put(name string, modTime time.Time, page []byte, etag string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.pages == nil || len(c.pages) >= listingCacheMax {
 		c.pages = map[string]cachedListing{}
 	}
-	c.pages[name] = cachedListing{modTime, time.Now(), page}
+	c.pages[name] = cachedListing{modTime, time.Now(), page, etag}
 }

@@ -8,6 +8,7 @@ package main
 // hostile_test.go's do, each on a new connection, in every serving mode.
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -54,6 +55,13 @@ var fileHostileCases = []hostileCase{
 	{name: "script-slash", raw: "GET /cgi-bin/env.sh/ HTTP/1.1\r\n" + hostLine + "\r\n", want: "200 keep", has: "\nPATH_INFO=/\n", note: "RFC 3875 §4.1.5: for a script, the slash is PATH_INFO"},
 	{name: "script-slash-dot", raw: "GET /cgi-bin/env.sh/. HTTP/1.1\r\n" + hostLine + "\r\n", want: "200 keep", has: "\nPATH_INFO=/\n", note: "the same, by RFC 3986 §5.2.4"},
 	{name: "script-path-info-slash", raw: "GET /cgi-bin/env.sh/a/ HTTP/1.1\r\n" + hostLine + "\r\n", want: "200 keep", has: "\nPATH_INFO=/a/\n", note: "PATH_INFO keeps its final slash"},
+
+	// Ranges that would cost more than the file (RFC 9110 §14.2): the
+	// whole file, once, instead of the file many times over.
+	{name: "range-overlap", raw: "GET /small.txt HTTP/1.1\r\n" + hostLine + "Range: bytes=0-,0-,0-,0-\r\n\r\n", want: "200 keep", has: smallText, lacks: "multipart", note: "overlapping ranges adding up to more than the file: the file, once"},
+	{name: "range-too-many", raw: "GET /big.bin HTTP/1.1\r\n" + hostLine + "Range: bytes=" + strings.Repeat("0-0,", 16) + "1-1\r\n\r\n", want: "200 keep", lacks: "multipart", note: "more than 16 ranges: the whole file"},
+	{name: "range-sixteen", raw: "GET /big.bin HTTP/1.1\r\n" + hostLine + "Range: bytes=" + strings.Repeat("0-0,", 15) + "1-1\r\n\r\n", want: "206 keep", has: "Content-Range: bytes 1-1/3145728", note: "16 ranges, as many as a request may ask for: one part each"},
+	{name: "range-huge-header", raw: "GET /big.bin HTTP/1.1\r\n" + hostLine + "Range: bytes=" + strings.Repeat("1-1,", 4000) + "2-2\r\n\r\n", want: "200 keep", lacks: "multipart", note: "thousands of ranges: counted, not answered"},
 }
 
 // TestHostileFiles sends every fileHostileCase, as TestHostile does.

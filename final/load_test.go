@@ -158,7 +158,11 @@ func testSlowloris(t *testing.T, mode string) {
 		margin      = 2 * time.Second // for a busy machine: the deadline, then the 408 written
 	)
 	raiseFileLimit(t, 4*slow+100)
-	ts := startTestServer(t, testServerOptions{mode: mode, headTimeout: headTimeout})
+	// The idle timeout is long: dialling 500 connections before the first
+	// byte of any can take longer than a second on a busy machine (under
+	// -race), and a connection that has sent nothing yet is idle, closed
+	// without a word when that runs out. The head timeout is what is tested.
+	ts := startTestServer(t, testServerOptions{mode: mode, headTimeout: headTimeout, idleTimeout: 30 * time.Second})
 	before := ts.idle(t)
 
 	head := "GET /small.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: " + strings.Repeat("slow", 20) + "\r\n\r\n"

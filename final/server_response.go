@@ -34,9 +34,11 @@ var statusText = map[int]string{
 	403: "Forbidden",
 	404: "Not Found",
 	405: "Method Not Allowed",
+	406: "Not Acceptable",
 	408: "Request Timeout",
 	409: "Conflict",
 	410: "Gone",
+	412: "Precondition Failed",
 	413: "Content Too Large",
 	414: "URI Too Long",
 	416: "Range Not Satisfiable",
@@ -156,7 +158,9 @@ func sendError(w *response, status int, header ...string) {
 // response has.
 func writeHead(w *response, status int, contentType string, length int64, header ...string) error {
 	w.frame(status, length)
-	return w.send(w.appendHead(nil, contentType, length, header))
+	// Room for a head of the usual size: appending to nil would grow the
+	// slice, and copy it, five or six times.
+	return w.send(w.appendHead(make([]byte, 0, 512), contentType, length, header))
 }
 
 // writeResponse sends a whole response whose body is in memory: the head

@@ -2,7 +2,8 @@ package testscripts
 
 // Headless Chromium and Firefox ESR against the stages: load the index,
 // follow a link, open an image, list a folder, submit the food form, and
-// check what the browser rendered.
+// check what the browser rendered. On final, also: the index and its
+// stylesheet arrive in gzip, and a reload revalidates with the ETag.
 //
 // The two browsers are driven differently, each the simplest way that is
 // robust with nothing but the standard library:
@@ -178,6 +179,9 @@ func chromiumStage(t *testing.T, prog string, s clientStage) {
 		cs.logged(t, "chromium, the index's stylesheet", requestRE("GET", "/style.css", "200"))
 	}
 	c.screenshot(cs.url+"/", filepath.Join(shots, "index.png"))
+	if s.final() {
+		chromiumGzip(t, c, cs)
+	}
 	if s.n == 4 {
 		c.dom(cs.url+"/nope.html", "<h1>404 Not Found</h1>")
 	}
@@ -224,6 +228,25 @@ func chromiumStage(t *testing.T, prog string, s clientStage) {
 		cs.logged(t, "chromium, the form to the CGI script", requestRE("POST", "/cgi-bin/food.sh", "200"))
 		c.screenshot(cs.url+"/_cgi.html", filepath.Join(shots, "cgi.png"))
 	}
+}
+
+// chromiumGzip: a copy of final's index, with a script that writes into
+// the page what Resource Timing says of how it and style.css came: in
+// gzip, fewer bytes than Chromium decoded.
+func chromiumGzip(t *testing.T, c chromium, cs *clientServer) {
+	script := `<script>addEventListener("load", function () { setTimeout(function () {
+  var pre = document.createElement("pre"); pre.id = "sizes";
+  pre.textContent = JSON.stringify((function () {` + transferSizes + `})());
+  document.body.appendChild(pre);
+}, 0); });</script>`
+	cs.addPage(t, "_sizes.html", withScript(t, "index.html", script))
+	dom := c.dom(cs.url+"/_sizes.html", `<pre id="sizes">`)
+	var sizes bodySizes
+	m := regexp.MustCompile(`<pre id="sizes">(.*?)</pre>`).FindStringSubmatch(dom)
+	if m == nil || json.Unmarshal([]byte(m[1]), &sizes) != nil || !sizes.compressed() {
+		t.Errorf("chromium --dump-dom %s: the page and style.css should arrive compressed; Resource Timing says %v (%q)", cs.url+"/_sizes.html", sizes, m)
+	}
+	cs.logged(t, "chromium, the compressed page", requestRE("GET", "/_sizes.html", "200"))
 }
 
 // chromiumStage2: Chromium refuses HTTP/0.9 on any port but 80.
@@ -295,7 +318,7 @@ func startFirefox(t *testing.T, prog string) *firefox {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cmd := exec.Command(prog, "--headless", "--marionette", "--no-remote", "-profile", profile, "about:blank")
+	cmd := exec.Command(prog, "--headless", "--marionette", "-remote-allow-system-access", "--no-remote", "-profile", profile, "about:blank")
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1")
 	ownGroup(cmd)
@@ -520,6 +543,11 @@ func firefoxStage(t *testing.T, prog string, s clientStage) {
 			what, fmt.Sprintf(format, args...), err, p.URL, p.Title, p.Type, p.H1, p.Images, clCut(p.Text, 400))
 	}
 
+	// First, while the browser's cache is empty: gzip and revalidation.
+	if s.final() {
+		firefoxGzip(t, ff, cs, shots)
+	}
+
 	// The index.
 	p, err := ff.navigate(cs.url + "/")
 	wantH1 := "Hello, web!"
@@ -629,6 +657,164 @@ func firefoxStage(t *testing.T, prog string, s clientStage) {
 	if s.final() {
 		saveScreenshots(t, shots, "listing.png", "form-result.png")
 	}
+}
+
+// transferSizes is what the browser's Resource Timing says of how the page
+// and its stylesheet came: each its body's size as it came (encoded) and
+// once decoded; [0, 0] for one it did not fetch.
+const transferSizes = `var size = function (e) { return e ? [e.encodedBodySize, e.decodedBodySize] : [0, 0]; };
+var css = performance.getEntriesByType("resource").filter(function (e) { return /\/style\.css$/.test(e.name); });
+return {page: size(performance.getEntriesByType("navigation")[0]), css: size(css[css.length - 1])};`
+
+type bodySizes struct{ Page, CSS [2]int }
+
+func (b bodySizes) compressed() bool {
+	return b.Page[0] > 0 && b.Page[0] < b.Page[1] && b.CSS[0] > 0 && b.CSS[0] < b.CSS[1]
+}
+
+func (b bodySizes) plain() bool {
+	return b.Page[0] > 0 && b.Page[0] == b.Page[1] && b.CSS[0] > 0 && b.CSS[0] == b.CSS[1]
+}
+
+func (b bodySizes) String() string {
+	return fmt.Sprintf("page %d bytes came for %d decoded, style.css %d for %d", b.Page[0], b.Page[1], b.CSS[0], b.CSS[1])
+}
+
+// chrome runs a script in Firefox's privileged side, where its
+// preferences and its cache are (Marionette's chrome context).
+func (ff *firefox) chrome(script string) error {
+	if _, err := ff.call("Marionette:SetContext", map[string]any{"value": "chrome"}); err != nil {
+		return err
+	}
+	defer ff.call("Marionette:SetContext", map[string]any{"value": "content"})
+	_, err := ff.call("WebDriver:ExecuteScript", map[string]any{"script": script, "args": []any{}})
+	return err
+}
+
+// firefoxGzip: final's sample site, compressed. The index and its
+// stylesheet arrive in gzip (the browser's Resource Timing: fewer bytes
+// came than it decoded); a reload revalidates the index and gets 304; a
+// change within the same second, which If-Modified-Since cannot see, is
+// seen, so the tag decided (If-None-Match). Then the same page, asked
+// for without gzip, looks the same, pixel for pixel.
+func firefoxGzip(t *testing.T, ff *firefox, cs *clientServer, shots string) {
+	index := filepath.Join(cs.root, "index.html")
+	original, err := os.ReadFile(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().Add(-time.Hour).Truncate(time.Second).Add(100 * time.Millisecond)
+	setFile := func(content []byte, mtime time.Time) {
+		if err := os.WriteFile(index, content, 0o644); err == nil {
+			err = os.Chtimes(index, mtime, mtime)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	setFile(original, t0)
+	fail := func(what string, err error, format string, args ...any) {
+		t.Helper()
+		t.Errorf("firefox, %s (%s): %s\n  error: %v", what, cs.url, fmt.Sprintf(format, args...), err)
+	}
+
+	var sizes bodySizes
+	_, err = ff.navigate(cs.url + "/")
+	if err == nil {
+		err = ff.value("WebDriver:ExecuteScript", map[string]any{"script": transferSizes, "args": []any{}}, &sizes)
+	}
+	if err != nil || !sizes.compressed() {
+		fail("load /", err, "the index and style.css should arrive compressed: %v", sizes)
+	}
+	gzipShot := filepath.Join(shots, "index-gzip.png")
+	ff.screenshot("the index, compressed", gzipShot)
+
+	if err := ff.reload(); err != nil {
+		fail("reload /", err, "cannot reload")
+	}
+	cs.loggedTimes(t, "firefox, reload /: revalidated, 304", requestRE("GET", "/", "304"), 1)
+
+	const marker = "Changed in the same second."
+	setFile([]byte(strings.Replace(string(original), "</body>", "<p>"+marker+"</p>\n</body>", 1)), t0.Add(700*time.Millisecond))
+	err = ff.reload()
+	if p, werr := ff.waitFor(func(p ffPage) bool { return strings.Contains(p.Text, marker) }); err != nil || werr != nil {
+		fail("reload / after a change within the same second", errors.Join(err, werr),
+			"should show the new page: its ETag changed, its Last-Modified did not, so only If-None-Match sees it; shows %q", clCut(p.Text, 200))
+	}
+
+	// The same page without gzip: Firefox told to ask for none, its cache emptied.
+	setFile(original, t0)
+	err = ff.chrome(`Services.prefs.setStringPref("network.http.accept-encoding", "identity"); Services.prefs.setStringPref("network.http.accept-encoding.secure", "identity"); Services.cache2.clear();`)
+	defer ff.chrome(`Services.prefs.clearUserPref("network.http.accept-encoding"); Services.prefs.clearUserPref("network.http.accept-encoding.secure"); Services.cache2.clear();`)
+	if err == nil {
+		_, err = ff.navigate(cs.url + "/?identity")
+	}
+	if err == nil {
+		err = ff.value("WebDriver:ExecuteScript", map[string]any{"script": transferSizes, "args": []any{}}, &sizes)
+	}
+	if err != nil || !sizes.plain() {
+		fail("load /?identity without Accept-Encoding: gzip", err, "the index and style.css should arrive as they are: %v", sizes)
+		return
+	}
+	plainShot := filepath.Join(shots, "index-identity.png")
+	ff.screenshot("the index, not compressed", plainShot)
+	if n, err := differentPixels(gzipShot, plainShot); err != nil || n > 0 {
+		t.Errorf("firefox: the index compressed and not should look the same: %d pixels differ (%v); see %s and %s", n, err, gzipShot, plainShot)
+	}
+}
+
+// reload reloads the page as the reload button does, location.reload():
+// the page is asked for again, with its validators if the browser has a
+// copy. (Marionette's own WebDriver:Refresh asks for everything anew.)
+func (ff *firefox) reload() error {
+	var before float64
+	if err := ff.value("WebDriver:ExecuteScript", map[string]any{"script": "return performance.timeOrigin;", "args": []any{}}, &before); err != nil {
+		return err
+	}
+	if _, err := ff.call("WebDriver:ExecuteScript", map[string]any{"script": "setTimeout(function () { location.reload(); }, 0);", "args": []any{}}); err != nil {
+		return err
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var origin float64
+		err := ff.value("WebDriver:ExecuteScript", map[string]any{"script": `return document.readyState == "complete" ? performance.timeOrigin : 0;`, "args": []any{}}, &origin)
+		if err == nil && origin > before {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the page did not load again within 15 s (%v)", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// differentPixels counts the pixels in which two PNG files differ.
+func differentPixels(a, b string) (int, error) {
+	var imgs [2]image.Image
+	for i, name := range []string{a, b} {
+		f, err := os.Open(name)
+		if err != nil {
+			return 0, err
+		}
+		imgs[i], err = png.Decode(f)
+		f.Close()
+		if err != nil {
+			return 0, err
+		}
+	}
+	if imgs[0].Bounds() != imgs[1].Bounds() {
+		return 0, fmt.Errorf("%v and %v pixels", imgs[0].Bounds(), imgs[1].Bounds())
+	}
+	n := 0
+	bounds := imgs[0].Bounds()
+	for y := bounds.Min.Y; y < bounds.Max.Y; y++ {
+		for x := bounds.Min.X; x < bounds.Max.X; x++ {
+			if imgs[0].At(x, y) != imgs[1].At(x, y) {
+				n++
+			}
+		}
+	}
+	return n, nil
 }
 
 // firefoxStage2: unlike Chromium, Firefox falls back to HTTP/0.9 on any

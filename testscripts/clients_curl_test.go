@@ -217,6 +217,52 @@ func curlStage(t *testing.T, curl string, s clientStage) {
 				r.fail(t, "Content-Range should be %q, got %q", want, r.headers[0]["content-range"])
 			}
 		}
+		curlFinal(t, curl, cs, curlArgs)
+	}
+}
+
+// curlFinal: what chapter 5 of final adds, as curl shows it. --compressed
+// asks for gzip and decodes it; --etag-save keeps the ETag of an answer
+// and --etag-compare sends it back in If-None-Match; two ranges come in
+// one multipart body.
+func curlFinal(t *testing.T, curl string, cs *clientServer, curlArgs func(more ...string) []string) {
+	for _, name := range []string{"index.html", "style.css"} {
+		file, _ := os.ReadFile(filepath.Join(cs.root, name))
+		r := runCurl(t, curl, curlArgs("--compressed", "-w", "%{size_download}", "-o", os.DevNull, cs.url+"/"+name)...)
+		if !r.want(t, 0, "200") {
+			continue
+		}
+		h := r.headers[0]
+		n, err := strconv.Atoi(r.stdout) // size_download: the bytes that came, compressed
+		if h["content-encoding"] != "gzip" || h["vary"] != "Accept-Encoding" || err != nil || n >= len(file) {
+			r.fail(t, "%s should come compressed (Content-Encoding: gzip, Vary: Accept-Encoding), in fewer than its %d bytes", name, len(file))
+		}
+		r = runCurl(t, curl, curlArgs("--compressed", cs.url+"/"+name)...)
+		if r.want(t, 0, "200") && r.stdout != string(file) {
+			r.fail(t, "curl --compressed should print %s as it is on disk", name)
+		}
+	}
+
+	etags := filepath.Join(t.TempDir(), "etags.txt")
+	r := runCurl(t, curl, curlArgs("--compressed", "--etag-save", etags, "-o", os.DevNull, cs.url+"/")...)
+	if r.want(t, 0, "200") {
+		r = runCurl(t, curl, curlArgs("--compressed", "--etag-compare", etags, "-o", os.DevNull, cs.url+"/")...)
+		if r.want(t, 0, "304") && !strings.Contains(r.stderr, "> If-None-Match: "+r.headers[0]["etag"]) {
+			r.fail(t, "curl --etag-compare should send If-None-Match with the ETag it saved, %q, and get it back on the 304", r.headers[0]["etag"])
+		}
+	}
+
+	r = runCurl(t, curl, curlArgs("-r", "0-9,20-29", cs.url+"/sample.txt")...)
+	whole, _ := os.ReadFile(filepath.Join(cs.root, "sample.txt"))
+	if r.want(t, 0, "206") {
+		ct := r.headers[0]["content-type"]
+		boundary, ok := strings.CutPrefix(ct, "multipart/byteranges; boundary=")
+		want := fmt.Sprintf("--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 0-9/%d\r\n\r\n%s\r\n"+
+			"--%s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Range: bytes 20-29/%d\r\n\r\n%s\r\n--%s--\r\n",
+			boundary, len(whole), whole[:10], boundary, len(whole), whole[20:30], boundary)
+		if !ok || r.stdout != want {
+			r.fail(t, "two ranges should come as multipart/byteranges, got Content-Type %q; want the body %q", ct, want)
+		}
 	}
 }
 

@@ -18,18 +18,21 @@ import (
 )
 
 type pyOp struct {
-	Lib    string   `json:"lib"`
-	Method string   `json:"method,omitempty"`
-	Path   string   `json:"path,omitempty"`
-	Data   *string  `json:"data,omitempty"`
-	Paths  []string `json:"paths,omitempty"`
+	Lib     string            `json:"lib"`
+	Method  string            `json:"method,omitempty"`
+	Path    string            `json:"path,omitempty"`
+	Data    *string           `json:"data,omitempty"`
+	Paths   []string          `json:"paths,omitempty"`
+	Headers map[string]string `json:"headers,omitempty"`
 }
 
 type pyResult struct {
 	Status    int         `json:"status"`
 	Reason    string      `json:"reason"`
 	Headers   [][2]string `json:"headers"`
-	Body      string      `json:"body"`
+	Body      string      `json:"body"`      // decompressed, if it came in gzip
+	Length    int         `json:"length"`    // the body's length as it came
+	Gunzipped bool        `json:"gunzipped"` // it came with Content-Encoding: gzip
 	Error     string      `json:"error"`
 	Responses []pyResult  `json:"responses"` // keepalive
 	Reused    bool        `json:"reused"`
@@ -67,12 +70,18 @@ func (r pyResult) String() string {
 }
 
 func (op pyOp) String() string {
-	if op.Lib == "keepalive" {
+	switch op.Lib {
+	case "keepalive":
 		return "http.client, one connection: GET " + strings.Join(op.Paths, ", GET ")
+	case "revalidate":
+		return fmt.Sprintf("http.client, one connection: GET %s with %v, then again with If-None-Match: its ETag", op.Path, op.Headers)
 	}
 	s := op.Lib + " " + op.Method + " " + op.Path
 	if op.Data != nil {
 		s += " with body " + strconv.Quote(*op.Data)
+	}
+	if op.Headers != nil {
+		s += fmt.Sprintf(" with headers %v", op.Headers)
 	}
 	return s
 }
@@ -119,7 +128,10 @@ func pythonStage(t *testing.T, python string, s clientStage) {
 		{Lib: "keepalive", Paths: []string{"/", second}},
 	}
 	if s.final() {
-		ops = append(ops, pyOp{Lib: "urllib", Method: "POST", Path: "/cgi-bin/food.sh", Data: pyData(formQuery)})
+		gzip := map[string]string{"Accept-Encoding": "gzip"}
+		ops = append(ops, pyOp{Lib: "urllib", Method: "POST", Path: "/cgi-bin/food.sh", Data: pyData(formQuery)},
+			pyOp{Lib: "urllib", Method: "GET", Path: "/style.css", Headers: gzip},
+			pyOp{Lib: "revalidate", Path: "/", Headers: gzip})
 	}
 	res := runPython(t, python, cs.url, ops)
 	fail := func(i int, format string, args ...any) {
@@ -191,6 +203,29 @@ func pythonStage(t *testing.T, python string, s clientStage) {
 
 	if s.final() {
 		want(6, 200, formAnswer)
+		pythonGzip(t, cs, ops[7:], res[7:])
+	}
+}
+
+// pythonGzip: with Accept-Encoding: gzip, final's answers come compressed
+// (the CSS in fewer bytes, decoding to the file) and revalidate: the
+// ETag sent back in If-None-Match gets a 304.
+func pythonGzip(t *testing.T, cs *clientServer, ops []pyOp, res []pyResult) {
+	t.Helper()
+	css, _ := os.ReadFile(filepath.Join(cs.root, "style.css"))
+	if r := res[0]; r.Status != 200 || !r.Gunzipped || r.Body != string(css) || r.Length >= len(css) || r.header("Vary") != "Accept-Encoding" {
+		t.Errorf("python %s (%s): should get style.css compressed, with Vary: Accept-Encoding, in fewer than its %d bytes, decoding to the file\n  got: %s", ops[0], cs.url, len(css), r)
+	}
+	index, _ := os.ReadFile(filepath.Join(cs.root, "index.html"))
+	r := res[1]
+	ok := r.Error == "" && len(r.Responses) == 2 && r.Reused
+	if ok {
+		first, second := r.Responses[0], r.Responses[1]
+		ok = first.Status == 200 && first.Gunzipped && first.Body == string(index) && first.header("ETag") != "" &&
+			second.Status == 304 && second.header("ETag") == first.header("ETag") && second.Length == 0
+	}
+	if !ok {
+		t.Errorf("python %s (%s): should get the index compressed with an ETag, then 304 with the same ETag\n  got: %s", ops[1], cs.url, r)
 	}
 }
 

@@ -229,6 +229,16 @@ func (cs *clientServer) logged(t *testing.T, who string, re string) {
 	}
 }
 
+// loggedTimes waits (up to 5 s) until the server's console has n lines
+// matching re, and fails the test if it does not get there.
+func (cs *clientServer) loggedTimes(t *testing.T, who string, re string, n int) {
+	t.Helper()
+	rx := regexp.MustCompile("(?m)" + re)
+	if !cs.srv.console.waitFor(5*time.Second, cs.srv.exited, func(all, _ string) bool { return len(rx.FindAllString(all, -1)) >= n }) {
+		t.Errorf("%s: the server's console should show %d lines matching %q; it shows:\n%s", who, n, re, strings.Join(cs.srv.consoleTail(30), "\n"))
+	}
+}
+
 // addPage writes a page into the copy of web/ the server serves.
 func (cs *clientServer) addPage(t *testing.T, name, content string) {
 	t.Helper()

@@ -40,6 +40,7 @@ func commands() map[string]cmdFunc {
 		"client":      cmdClient,
 		"expect":      cmdExpect,
 		"random":      cmdRandom,
+		"keep-header": cmdKeepHeader,
 		"mkfile":      cmdMkfile,
 		"hint":        cmdHint,
 	}
@@ -781,6 +782,42 @@ func cmdRandom(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], string(b))
 }
 
+// keep-header NAME VAR [REGEXP]: set VAR to the value of the last
+// response's NAME header, or to REGEXP's first group in it, to send it
+// back in a later request (an ETag in If-None-Match) or expect it in a
+// body (a multipart boundary).
+func cmdKeepHeader(ts *testscript.TestScript, neg bool, args []string) {
+	noNeg(ts, neg, "keep-header")
+	if len(args) != 2 && len(args) != 3 {
+		ts.Fatalf("usage: keep-header NAME VAR [REGEXP]")
+	}
+	var rx *regexp.Regexp
+	if len(args) == 3 {
+		var err error
+		if rx, err = regexp.Compile(args[2]); err != nil || rx.NumSubexp() < 1 {
+			ts.Fatalf("keep-header: REGEXP must compile and have a group, (...), for the part to keep: %q %v", args[2], err)
+		}
+	}
+	st := state(ts)
+	if st.last == nil {
+		ts.Fatalf("keep-header: nothing sent yet; use send or client first")
+	}
+	should := fmt.Sprintf("send the header %s (kept for the next request)", args[0])
+	vs := st.last.resp().values(args[0])
+	if len(vs) == 0 {
+		st.failExchange(ts, st.last, missingHeader(should, st.last, args[0]))
+	}
+	value := vs[0]
+	if rx != nil {
+		m := rx.FindStringSubmatch(value)
+		if m == nil {
+			st.failExchange(ts, st.last, fail(should, fmt.Sprintf("expected %s to match %q, got %q", args[0], args[2], value)))
+		}
+		value = m[1]
+	}
+	ts.Setenv(args[1], value)
+}
+
 // hint TEXT: from here on, a failure of this script also says TEXT.
 func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "hint")
@@ -795,12 +832,14 @@ func cmdHint(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// mkfile [-size N[KiB|MiB]] PATH [CONTENT]: write a file, parents too.
+// mkfile [-size N[KiB|MiB]] [-age DUR] PATH [CONTENT]: write a file,
+// parents too; with -age, dated DUR ago.
 func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	noNeg(ts, neg, "mkfile")
 	fs := flag.NewFlagSet("mkfile", flag.ContinueOnError)
 	size := fs.String("size", "", "")
-	const usage = "mkfile [-size N[KiB|MiB]] PATH [CONTENT]"
+	age := fs.Duration("age", 0, "")
+	const usage = "mkfile [-size N[KiB|MiB]] [-age DUR] PATH [CONTENT]"
 	args = flags(ts, fs, usage, args, 1, 2)
 	var data []byte
 	switch {
@@ -821,6 +860,10 @@ func cmdMkfile(ts *testscript.TestScript, neg bool, args []string) {
 	path := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(filepath.Dir(path), 0o777))
 	ts.Check(os.WriteFile(path, data, 0o666))
+	if *age != 0 {
+		then := time.Now().Add(-*age)
+		ts.Check(os.Chtimes(path, then, then))
+	}
 }
 
 // parseSize reads "1234", "64KiB" or "3MiB".

@@ -200,6 +200,15 @@
 // is in every transcript, so GRADER_SEED=12345 go test ... replays a
 // failure exactly.
 //
+//	keep-header NAME VAR [REGEXP]
+//
+// Sets VAR to the value of the NAME header of the last send or client (the
+// first, if it came twice), to send it back: an ETag in If-None-Match, a
+// Last-Modified in If-Range. With REGEXP, VAR is the part of the value in
+// its first group: keep-header Content-Type B 'boundary=(\S+)'. A response
+// without the header, or whose value does not match, fails, with the
+// transcript.
+//
 //	hint [TEXT]
 //
 // From here on, a failure of this script also prints "hint: TEXT", before
@@ -207,11 +216,13 @@
 // grader's general hint cannot know. hint without TEXT ends the script's
 // hints so far, before checks that are about something else.
 //
-//	mkfile [-size N[KiB|MiB]] PATH [CONTENT]
+//	mkfile [-size N[KiB|MiB]] [-age DUR] PATH [CONTENT]
 //
 // Writes a file (and its folders) under the work directory: CONTENT
 // (escapes as above, empty if missing), or N bytes of pseudo-random binary
-// data from the script's seed.
+// data from the script's seed. With -age (a Go duration, 1h), the file's
+// modification time is that long ago: older than a file written after it,
+// whatever the file system's clock resolution.
 //
 // # Example
 //

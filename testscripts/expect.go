@@ -164,7 +164,7 @@ func checkHeaderMatch(c *checkEnv, ex *exchange, args []string) (*failure, error
 	if err != nil {
 		return nil, fmt.Errorf("expect header-match: %v", err)
 	}
-	should := fmt.Sprintf("send a %s header matching `%s`", name, args[1])
+	should := fmt.Sprintf("send %s %s header matching `%s`", cond(strings.ContainsRune("AEIOUaeiou", rune(name[0])), "an", "a"), name, args[1])
 	vs := ex.resp().values(name)
 	if len(vs) == 0 {
 		return missingHeader(should, ex, name), nil

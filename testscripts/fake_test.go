@@ -41,6 +41,7 @@ var fakeModes = map[string]string{
 	"nosigint":    "does not catch SIGINT (serve only)",
 	"exit1":       "exits with status 1 on SIGINT (serve only)",
 	"badready":    "prints a ready line of its own wording (serve only)",
+	"otherready":  "prints a first line that is no ready line at all, and listens (serve only)",
 	"raw":         "answers with the bytes of the file named in the request's X-Raw header (an absolute path), as they are",
 }
 
@@ -219,9 +220,12 @@ func fakeStageMain() int {
 		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	}
 	f := newFake(ln, *mode, os.Stdout)
-	if *mode == "badready" {
+	switch *mode {
+	case "badready":
 		fmt.Printf("Serving HTTP on %s:%d\n", *bind, f.port())
-	} else {
+	case "otherready":
+		fmt.Printf("Listening on %s:%d\n", *bind, f.port())
+	default:
 		fmt.Printf("Serving HTTP on %s port %d (http://%s:%d/) ...\n", *bind, f.port(), *bind, f.port())
 	}
 	<-sigs

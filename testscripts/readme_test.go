@@ -65,7 +65,7 @@ func TestReadmes(t *testing.T) {
 }
 
 // scriptCommand starts a quoted script line: a command of the grader.
-var scriptCommand = regexp.MustCompile(`^(send|expect|console|client|mkfile|serve|stop-server|stdout|hint|hold|random) `)
+var scriptCommand = regexp.MustCompile(`^(send|expect|console|client|mkfile|serve|stop-server|stdout|hint|hold|random|keep-header) `)
 
 // fenced and inline find the code in a README: fenced blocks, and the
 // `inline code` of the prose between them.

@@ -192,6 +192,18 @@ func testTextHelpers(t *testing.T) {
 	if want := []string{`  "ab\n"`, `  "cd\r\n"`, `     ^ here`}; strings.Join(c, "|") != strings.Join(want, "|") {
 		t.Errorf("caretBlock = %q, want %q", c, want)
 	}
+	if got, want := printable("a\x1b[2Jb\x00\xff\tc"), "a␛[2Jb␀⟨0xff⟩\tc"; got != want {
+		t.Errorf("printable = %q, want %q", got, want)
+	}
+	if got, want := string(escapeControls([]byte("GET /\x1b[2J\r\n"))), `GET /\x1b[2J`+"\r\n"; got != want {
+		t.Errorf("escapeControls = %q, want %q", got, want)
+	}
+	if !isBinary([]byte("\x89PNG\r\n\x1a\n\x00\x00")) || isBinary([]byte("café\n")) {
+		t.Errorf("isBinary: a PNG is binary, UTF-8 text is not")
+	}
+	if c := caretBlock([]byte(strings.Repeat("a", 5000)+"\n"), 4000, "here"); len(c[0]) > 200 || !strings.HasSuffix(c[1], "^ here") {
+		t.Errorf("caretBlock of a long line should show a window: %q", c)
+	}
 	ex := &exchange{pieces: [][]byte{[]byte("GE"), []byte("T / HTTP/1.1\r\n\r\n")}}
 	if s := ex.subject(); s != "GET /" {
 		t.Errorf("subject = %q", s)

@@ -6,14 +6,21 @@ with each op one of
     {"lib": "urllib", "method": "GET", "path": "/", "data": "a=1"}
     {"lib": "http.client", "method": "HEAD", "path": "/"}
     {"lib": "keepalive", "paths": ["/", "/sample.txt"]}
+    {"lib": "revalidate", "path": "/", "headers": {"Accept-Encoding": "gzip"}}
 
-and prints a JSON list with one result per op: the status, reason, HTTP
-version, headers and body (decoded as UTF-8), or the error the library
-raised ("BadStatusLine: ..."). "keepalive" sends its GETs one after the other
-on one http.client connection and says whether they all went over the same
-socket ("reused"). Standard library only.
+(urllib and http.client ops take "headers" too) and prints a JSON list with
+one result per op: the status, reason, HTTP version, headers, the body's
+length as it came and the body (decoded as UTF-8), or the error the library
+raised ("BadStatusLine: ..."). A body that came with Content-Encoding: gzip
+is decompressed first, as a program that asked for gzip must do itself
+(Python's clients don't), and the result says "gunzipped". "keepalive"
+sends its GETs one after the other on one http.client connection and says
+whether they all went over the same socket ("reused"); "revalidate" sends a
+GET, then the same GET with If-None-Match: the first answer's ETag, as a
+cache does. Standard library only.
 """
 
+import gzip
 import http.client
 import json
 import sys
@@ -25,13 +32,13 @@ TIMEOUT = 10
 
 
 def result(status, reason, version, headers, body):
-    return {
-        "status": status,
-        "reason": reason,
-        "version": version,
-        "headers": [[k, v] for k, v in headers],
-        "body": body.decode("utf-8", "replace"),
-    }
+    headers = [[k, v] for k, v in headers]
+    out = {"status": status, "reason": reason, "version": version, "headers": headers, "length": len(body)}
+    if any(k.lower() == "content-encoding" and v.strip().lower() == "gzip" for k, v in headers):
+        body = gzip.decompress(body)
+        out["gunzipped"] = True
+    out["body"] = body.decode("utf-8", "replace")
+    return out
 
 
 def error(e):
@@ -43,6 +50,7 @@ def do_urllib(base, op):
     req = urllib.request.Request(
         base + op["path"],
         data=data.encode() if data is not None else None,
+        headers=op.get("headers", {}),
         method=op.get("method", "GET"),
     )
     try:
@@ -62,7 +70,7 @@ def connection(base):
 def do_http_client(base, op):
     conn = connection(base)
     try:
-        headers = {}
+        headers = dict(op.get("headers", {}))
         data = op.get("data")
         if data is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -91,9 +99,27 @@ def do_keepalive(base, op):
     return {"responses": results, "reused": all(s is socks[0] for s in socks)}
 
 
+def do_revalidate(base, op):
+    conn = connection(base)
+    headers = dict(op.get("headers", {}))
+    socks, results = [], []
+    try:
+        for _ in range(2):
+            conn.request("GET", op["path"], headers=headers)
+            socks.append(conn.sock)
+            r = conn.getresponse()
+            results.append(result(r.status, r.reason, r.version, r.getheaders(), r.read()))
+            headers["If-None-Match"] = r.getheader("ETag", "")
+    except Exception as e:
+        return error(e)
+    finally:
+        conn.close()
+    return {"responses": results, "reused": all(s is socks[0] for s in socks)}
+
+
 def main():
     spec = json.load(sys.stdin)
-    do = {"urllib": do_urllib, "http.client": do_http_client, "keepalive": do_keepalive}
+    do = {"urllib": do_urllib, "http.client": do_http_client, "keepalive": do_keepalive, "revalidate": do_revalidate}
     out = [do[op["lib"]](spec["base"], op) for op in spec["ops"]]
     json.dump(out, sys.stdout, ensure_ascii=False, indent=1)
 
