@@ -14,8 +14,8 @@ import (
 // while one client of -vs.conns connections asks for the 1 KiB file as
 // fast as it can. It reports the busy client's requests per second, the
 // server's CPU time per request, its memory (RSS) while it holds them
-// all, and how much that grew per connection when they were opened. The sequential server, which holds one connection at a time,
-// sits it out.
+// all, and how much that grew per connection when they were opened. The
+// sequential server, which holds one connection at a time, sits it out.
 //
 // Each connection is a descriptor in the server and one in this process:
 // both raise their soft limit on open descriptors (RLIMIT_NOFILE) to the

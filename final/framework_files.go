@@ -206,11 +206,12 @@ func (d *docRoot) serveFolder(w *response, req *request, name string) (string, f
 }
 
 // notScripts returns, for a name whose file or folder may be sent, what
-// os.Root's Stat says of it, and status 0; or the status that refuses it: 404 for a name that leads nowhere, 403 for
-// one that leads into the CGI folder by another name than its own. What
-// counts is the file the name resolves to, not how it is spelled: with a
-// symlink "scripts -> cgi-bin", "scripts/env.sh" is cgi-bin/env.sh, and
-// sending it would send a program's source, passwords and all.
+// os.Root's Stat says of it, and status 0; or the status that refuses
+// it: 404 for a name that leads nowhere, 403 for one that leads into the
+// CGI folder by another name than its own. What counts is the file the
+// name resolves to, not how it is spelled: with a symlink "scripts ->
+// cgi-bin", "scripts/env.sh" is cgi-bin/env.sh, and sending it would send
+// a program's source, passwords and all.
 //
 // Why not run it, under that name? Then each symlink into cgi-bin would
 // be another URL for every script, and a link made for another reason (an

@@ -54,8 +54,9 @@ type connState struct {
 //     whose Read waits for bytes and whose Write waits for the client to
 //     take them; it has a goroutine, or the whole server, to itself;
 //   - evConn, in the event loops (server_loopconn.go): its Read returns
-//     what has arrived, perhaps nothing (0, nil), and its Write queues the
-//     bytes for the loop to send when the socket can take them.
+//     what has arrived, perhaps nothing (0, nil), and its Write sends what
+//     the socket takes now and queues the rest, for the loop to send when
+//     the socket can take it.
 type Conn interface {
 	Read(p []byte) (int, error)
 	Write(p []byte) (int, error)
@@ -340,11 +341,11 @@ func (s *server) answerComplete(conn Conn, st *connState) bool {
 		if !s.answer(conn, req, status) {
 			return false
 		}
-		// A connection of the event loop queues what we write and sends
-		// it later. Answer the next pipelined request only once this
-		// answer is out, as a blocking write would make us wait: or one
-		// small request for a big file, sent again and again, would
-		// queue without end.
+		// A connection of the event loop queues what the socket did not
+		// take, and sends it later. Answer the next pipelined request
+		// only once this answer is out, as a blocking write would make us
+		// wait: or one small request for a big file, sent again and
+		// again, would queue without end.
 		if conn.backlogged() {
 			return true
 		}

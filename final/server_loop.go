@@ -98,7 +98,7 @@ type newConn struct {
 // socket: a new connection wakes them, one accepts it, the others find
 // nothing (EAGAIN) and go back to sleep.
 func (s *server) serveLoops(ln net.Listener, newPoller func() (poller, error)) {
-	raiseDescriptorLimit()
+	sayDescriptorLimit()
 	var loops []*eventLoop
 	for range runtime.GOMAXPROCS(0) {
 		l, err := newEventLoop(s, ln, newPoller)
@@ -122,31 +122,21 @@ func (s *server) serveLoops(ln net.Listener, newPoller func() (poller, error)) {
 	}
 }
 
-// raiseDescriptorLimit raises the soft limit on open descriptors
-// (RLIMIT_NOFILE) as far as the hard one, and says how far that is. Each
-// connection is a descriptor, and the soft limit is often 1,024 (what
-// select(2) could watch), where an event loop means to hold thousands:
-// past it, accept fails with "too many open files". Go's runtime raises
-// it as every program starts, to the hard limit less one (so that it
-// can tell whether anyone changed it since, and, if not, put the old one
-// back for the programs it starts: CGI scripts). Here it is said, and
-// done where the runtime did not.
-func raiseDescriptorLimit() {
+// sayDescriptorLimit says how many descriptors the process may have open
+// (RLIMIT_NOFILE, its soft limit). Each connection is a descriptor, and
+// the soft limit is often 1,024 (what select(2) could watch), where an
+// event loop means to hold thousands: past it, accept fails with "too
+// many open files". Go's runtime has raised it already, as every Go
+// program starts, as far as the hard limit (less one) allows, or on macOS
+// to kern.maxfilesperproc. We don't call setrlimit(2) ourselves: the
+// runtime puts the old limit back for the programs it starts (CGI
+// scripts) only as long as nobody has, and macOS refuses the "unlimited"
+// that its hard limit often is.
+func sayDescriptorLimit() {
 	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		return
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil {
+		fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE, raised at start; the hard limit is %d)\n", lim.Cur, lim.Max)
 	}
-	if lim.Cur+1 >= lim.Max {
-		fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE, soft limit; the hard limit is %d)\n", lim.Cur, lim.Max)
-		return
-	}
-	was := lim.Cur
-	lim.Cur = lim.Max
-	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
-		fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE): %v\n", was, err)
-		return
-	}
-	fmt.Fprintf(os.Stderr, "eventloop: up to %d open descriptors (RLIMIT_NOFILE: soft limit raised from %d to the hard one)\n", lim.Cur, was)
 }
 
 func newEventLoop(s *server, ln net.Listener, newPoller func() (poller, error)) (*eventLoop, error) {
@@ -243,8 +233,8 @@ func (l *eventLoop) call(c *evConn) bool {
 		return false
 	}
 	switch {
-	case len(c.st.buf) == 0:
-		c.st.buf = nil
+	case len(c.st.buf) == 0 || c.done:
+		c.st.buf = nil // a closing connection reads no further request
 	case lent:
 		c.st.buf = slices.Clone(c.st.buf)
 	}
@@ -362,8 +352,9 @@ func (l *eventLoop) watch(c *evConn) {
 // passed (it will answer 408, or close), tries again to send to those
 // whose answers wait (writeOut gives up on a client that takes nothing),
 // closes those that lingered long enough, and returns how long the
-// poller may sleep: until the nearest deadline, in milliseconds (-1:
-// until a socket is ready).
+// poller may sleep: until the nearest deadline, in milliseconds, an hour
+// at most. Never less than 0: poll(2) and epoll_wait(2) read any negative
+// timeout as "for ever".
 //
 // It looks at every connection, which with 10,000 idle ones costs 100 µs:
 // too much for every turn of a busy loop. So it looks only once the
@@ -394,7 +385,7 @@ func (l *eventLoop) timers(now time.Time) int {
 		}
 	}
 	soonest(l.scanAt)
-	return int((next.Sub(now) + time.Millisecond - 1) / time.Millisecond)
+	return max(0, int((next.Sub(now)+time.Millisecond-1)/time.Millisecond))
 }
 
 // due does what c's deadline asks for, if it has passed, and otherwise
@@ -412,8 +403,7 @@ func (l *eventLoop) due(c *evConn, now time.Time) {
 	case reading:
 		l.schedule(c) // its Read will say the deadline has passed
 	case len(c.out) > 0:
-		l.writeOut(c)
-		l.wakeBy(now) // look again at what c waits for now
+		l.writeOut(c) // which makes timers look at c again by its new deadline
 	default:
 		l.close(c)
 	}

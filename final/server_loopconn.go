@@ -16,9 +16,9 @@ import (
 )
 
 // evConn is a connection of an event loop. Its socket is non-blocking:
-// Read returns what has arrived, or nothing, and never waits; Write
-// appends to the output queue, which the loop sends when the socket can
-// take it.
+// Read returns what has arrived, or nothing, and never waits; Write sends
+// what the socket takes at once and appends the rest to the output queue,
+// which the loop sends when the socket can take it.
 type evConn struct {
 	l      *eventLoop
 	fd     int
@@ -310,7 +310,8 @@ func (c *evConn) flush() (progress bool, err error) {
 // and fails only when no byte has moved for sendTimeout, as netConn's
 // keepSending: each write(2) waits a quarter of that at most
 // (SO_SNDTIMEO), and then fails with EAGAIN, or returns what it wrote.
-// On the loop it does nothing: the loop sends when the handler returns.
+// On the loop it does nothing: the loop sends the queue when the handler
+// returns.
 func (c *evConn) flushOffLoop() error {
 	if !c.offLoop || c.err != nil {
 		return c.err
