@@ -18,17 +18,17 @@ import (
 // sequential server, which holds one connection at a time, sits it out.
 //
 // Each connection is a descriptor in the server and one in this process:
-// both raise their soft limit on open descriptors (RLIMIT_NOFILE) to the
-// hard one, where it is lower (final's event loops do it at start, and
-// say so on their console; Go's runtime does it for every Go program,
-// silently; nginx does it for worker_rlimit_nofile).
+// each needs a soft limit on open descriptors (RLIMIT_NOFILE) above
+// -vs.many. Go's runtime raises it to the hard one as every Go program
+// starts (final's event loops say how far, on their console); nginx
+// raises it to worker_rlimit_nofile; raiseFileLimit skips the case when
+// the hard limit is too low.
 func busyWithIdle(b *testing.B, servers []running, t *resultTable) {
 	need := uint64(*vsMany + *vsConns + 256)
 	if *vsInProcess {
 		need *= 2 // the servers' ends too
 	}
 	raiseFileLimit(b, need)
-	b.Logf("RLIMIT_NOFILE: raised to hold %d connections in this process", *vsMany)
 	req := []byte("GET /1k.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
 	var rates, cpus, mem, perConn [][]float64
 	var held []running
