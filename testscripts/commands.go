@@ -110,9 +110,9 @@ func (st *scriptState) failExchange(ts *testscript.TestScript, ex *exchange, f *
 	tr := st.transcript(ts, subject, f.should)
 	tr.ex, tr.lines = ex, f.lines
 	if st.srv != nil {
-		tr.tryIt = st.tryServer(ts, "8000") + "   # then, in a second terminal:\n" + ex.tryItAt("8000", st.speaksHTTP())
+		tr.tryIt = st.tryServer(ts, "8000") + "   # then, in a second terminal:\n" + ex.tryItAt("8000", st.speaksHTTP(), strings.HasPrefix(st.suite.stage, "final"))
 	} else {
-		tr.tryIt = ex.tryItAt(ex.port(), st.speaksHTTP())
+		tr.tryIt = ex.tryItAt(ex.port(), st.speaksHTTP(), strings.HasPrefix(st.suite.stage, "final"))
 	}
 	sock := socketHints(ex, stageNumber(st.suite.stage), st.suite.lines)
 	if early := ex.earlyAnswer(); early != "" {
@@ -381,8 +381,17 @@ func (st *scriptState) keepDir(ts *testscript.TestScript, dir string) string {
 }
 
 // keptRoot is a folder of this run's own for the copies "try it" lines
-// name; "" if none can be made.
+// name; "" if none can be made. The copies of runs more than a day old
+// go first: a student who grades a hundred times would otherwise keep a
+// hundred of them (a script's site can be megabytes), and a day-old "try
+// it" is stale anyway.
 var keptRoot = sync.OnceValue(func() string {
+	old, _ := filepath.Glob(filepath.Join(os.TempDir(), "workbook-try-*"))
+	for _, d := range old {
+		if info, err := os.Stat(d); err == nil && time.Since(info.ModTime()) > 24*time.Hour {
+			os.RemoveAll(d)
+		}
+	}
 	dir, err := os.MkdirTemp("", "workbook-try-")
 	if err != nil {
 		return ""
