@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -427,15 +428,21 @@ func (ex *exchange) earlyAnswer() string {
 // tryItAt spells out the request as a command a student can run by hand
 // against the server on port: curl where curl sends what matters of the
 // same request (useCurl: the stage speaks HTTP well enough for curl),
-// printf | nc otherwise.
-func (ex *exchange) tryItAt(port string, useCurl bool) string {
+// printf | nc otherwise. gzip: the server may compress (final), so curl
+// asks for gzip whenever Go's client did.
+func (ex *exchange) tryItAt(port string, useCurl, gzip bool) string {
 	if n := len(ex.request()); n > 600 {
 		return fmt.Sprintf("(the %d bytes this script sends are too many to type: run the script with -v to see them, and send them from a file: nc 127.0.0.1 %s < request.txt)", n, port)
 	}
 	host, _, _ := net.SplitHostPort(ex.hostport)
 	hostport := net.JoinHostPort(host, port)
 	if ex.via == "client" {
-		return curlCommand("http://"+hostport+ex.req.path, ex.req)
+		req := ex.req
+		// Go's client adds Accept-Encoding: gzip of its own (and decodes
+		// the answer); curl sends it only with --compressed.
+		req.compressed = gzip && len(ex.pieces) == 1 && bytes.Contains(ex.pieces[0], []byte("\r\nAccept-Encoding: gzip\r\n")) &&
+			!slices.ContainsFunc(req.headers, func(h string) bool { return strings.HasPrefix(strings.ToLower(h), "accept-encoding:") })
+		return curlCommand("http://"+hostport+req.path, req)
 	}
 	if req, ok := asCurl(ex.pieces); ok && useCurl {
 		return curlCommand("http://"+hostport+req.path, req)
@@ -561,6 +568,7 @@ type clientRequest struct {
 	method, path string
 	data         []byte
 	headers      []string // "Name: value"
+	compressed   bool     // asks for gzip and decodes it: Go's client does unless told otherwise, curl with --compressed
 }
 
 // recordingConn keeps a copy of every byte the Go client writes and reads,
@@ -676,6 +684,9 @@ func curlCommand(url string, req clientRequest) string {
 		args = append(args, "-I")
 	case req.method != "GET" && !(req.method == "POST" && req.data != nil):
 		args = append(args, "-X", req.method)
+	}
+	if req.compressed {
+		args = append(args, "--compressed")
 	}
 	for _, h := range req.headers {
 		args = append(args, "-H", shellQuote(h))

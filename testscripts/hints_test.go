@@ -101,6 +101,9 @@ func testStatusHints(t *testing.T) {
 		{8, "POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999\r\n\r\n", 413, 200, []string{"Content-Length 99999999", "from the head alone"}, nil},
 		{8, "GET /form?food=Tacos HTTP/1.1\r\nHost: a\r\n\r\n", 400, 200, []string{"should be refused with 400 Bad Request", "handle() or serve()"}, []string{"why 400", "does not parse"}},
 		{4, "GET / HTTP/1.1\r\n\r\n", 206, 200, []string{"206 Partial Content: find where serve() chooses the status"}, nil},
+		{9, "GET /p.txt HTTP/1.1\r\nIf-None-Match: W/\"x\"\r\n\r\n", 304, 200, []string{"304 Not Modified", "ETag"}, []string{"redirect"}},
+		{9, "GET /p.txt HTTP/1.1\r\nIf-Match: W/\"x\"\r\n\r\n", 412, 200, []string{"412 Precondition Failed", "13.2.2"}, []string{"look at the request at all"}},
+		{9, "GET /d HTTP/1.1\r\n\r\n", 301, 200, []string{"a redirect needs"}, nil},
 	}
 	for _, c := range cases {
 		ex := &exchange{via: "send", pieces: [][]byte{[]byte(c.req)}}

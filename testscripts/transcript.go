@@ -212,9 +212,15 @@ func statusHint(ex *exchange, want, got, stage int) string {
 		return "a path with no file behind it should answer 404 Not Found."
 	case want == 400:
 		return fmt.Sprintf("this request should be refused with 400 Bad Request: find where %s decides what it accepts, and follow this request through it.", refuseFunc(stage))
+	case want == 412:
+		return "a precondition of this request is false (If-Match, If-Unmodified-Since; If-None-Match for a method other than GET and HEAD): answer 412 Precondition Failed before anything else (RFC 9110 section 13.2.2)."
+	case want == 304:
+		return "the client's copy is still good (its If-None-Match names this tag, or its If-Modified-Since is not before Last-Modified): answer 304 Not Modified, no body, with the ETag, Last-Modified and Vary a 200 would carry (RFC 9110 sections 13.2.2, 15.4.5)."
+	case want == 406:
+		return "the client's Accept-Encoding refuses every form this server has of the file, identity included: answer 406 Not Acceptable."
 	case got == 200 && want >= 400:
 		return fmt.Sprintf("does %s look at the request at all (method, path, version), or answer every request the same?", fn)
-	case want >= 300 && want < 400:
+	case want == 301 || want == 302 || want == 303 || want == 307 || want == 308:
 		return "a redirect needs a 3xx status and a Location header."
 	case got >= 500:
 		return "the server reported an error of its own: look at its console for the cause."
