@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"regexp"
 	"slices"
@@ -610,6 +611,10 @@ func doClient(hostport string, req clientRequest) *exchange {
 	url := "http://" + hostport + req.path
 	ex.req = req
 
+	// Every connection dialled records its bytes, and the one the request
+	// went on (GotConn) is the one shown: the transport may dial one more
+	// than it uses.
+	var mu sync.Mutex
 	var rec *recordingConn
 	tr := &http.Transport{
 		DisableKeepAlives: true,
@@ -619,10 +624,16 @@ func doClient(hostport string, req clientRequest) *exchange {
 			if err != nil {
 				return nil, err
 			}
-			rec = &recordingConn{Conn: c}
-			return rec, nil
+			return &recordingConn{Conn: c}, nil
 		},
 	}
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		if c, ok := info.Conn.(*recordingConn); ok {
+			mu.Lock()
+			rec = c
+			mu.Unlock()
+		}
+	}}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{
 		Transport:     tr,
@@ -635,7 +646,7 @@ func doClient(hostport string, req clientRequest) *exchange {
 		if req.data != nil {
 			body = bytes.NewReader(req.data)
 		}
-		hr, err := http.NewRequest(req.method, url, body)
+		hr, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), req.method, url, body)
 		if err != nil {
 			return err
 		}
@@ -660,6 +671,8 @@ func doClient(hostport string, req clientRequest) *exchange {
 	if ex.err != nil {
 		ex.end = endOf(ex.err)
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if rec != nil {
 		sent, received := rec.bytes()
 		ex.pieces, ex.response = [][]byte{sent}, received
