@@ -418,7 +418,7 @@ func (d *docRoot) represent(req *request, name string, info fs.FileInfo) (repres
 	// Its tag is its own, and strong: its bytes are on disk.
 	if gz, err := d.root.Lstat(name + ".gz"); err == nil && gz.Mode().IsRegular() && !gz.ModTime().Before(info.ModTime()) {
 		rep.gzip, rep.gzName = true, name+".gz"
-		rep.etag = strings.TrimSuffix(fileValidators(gz).etag, `"`) + `-gz"`
+		rep.etag = storedTag(gz, true)
 		return rep, 0
 	}
 	copied, compressing, busy := d.gzips.plan(name, rep.etag)
@@ -467,6 +467,22 @@ func (d *docRoot) sendStored(w *response, req *request, name string, rep represe
 		return
 	}
 	defer f.Close()
+	// represent made the validators from a Stat of the name; the bytes are
+	// those of the file opened since, which may be another one: a deploy
+	// renames a new version into place. Then they go out under its own
+	// validators, and the preconditions, If-Range among them, are asked
+	// again of it: a part of the new file under the old tag would be glued
+	// by the client to the rest of the old one.
+	if tag := storedTag(info, rep.gzName != ""); tag != rep.etag {
+		rep.etag = tag
+		if rep.gzName == "" {
+			rep.lastModified = info.ModTime()
+		}
+		if status := preconditions(req, rep.validators); status != 0 {
+			answerPrecondition(w, status, rep.cacheHeader())
+			return
+		}
+	}
 	size := info.Size()
 	header := rep.header()
 	// Only GET has ranges (§14.2), and only of the file as it is. If-Range
@@ -508,6 +524,16 @@ func (d *docRoot) sendStored(w *response, req *request, name string, rep represe
 	w.sendFile(f, n)
 }
 
+// storedTag is the entity tag of a file as stored: its own, or, for a
+// copy compressed ahead of time (gz), the copy's with "-gz".
+func storedTag(info fs.FileInfo, gz bool) string {
+	tag := fileValidators(info).etag
+	if gz {
+		tag = strings.TrimSuffix(tag, `"`) + `-gz"`
+	}
+	return tag
+}
+
 // sendGzip sends a file compressed by us: a small one from the copy kept
 // in d.gzips (made now if there is none of this version), a big one
 // compressed as it goes out.
@@ -523,7 +549,7 @@ func (d *docRoot) sendGzip(w *response, name string, rep representation) {
 	}
 	defer f.Close()
 	if info.Size() > gzipCacheFile {
-		streamGzip(w, f, rep)
+		streamGzip(w, f, info.Size(), rep)
 		return
 	}
 	content := make([]byte, info.Size())

@@ -138,7 +138,7 @@ func gzipBytes(p []byte) []byte {
 // file: in an event loop, the connection gets a goroutine of its own
 // first, as for a CGI script. A HEAD gets the same head, and nothing is
 // compressed.
-func streamGzip(w *response, f *os.File, rep representation) {
+func streamGzip(w *response, f *os.File, size int64, rep representation) {
 	if !w.noBody {
 		w.conn.blocking()
 	}
@@ -150,7 +150,13 @@ func streamGzip(w *response, f *os.File, rep representation) {
 	// them chunks of 32 KiB, rather than a chunk and a system call each.
 	buf := bufio.NewWriterSize(w, 32<<10)
 	zw, _ := gzip.NewWriterLevel(buf, gzip.BestSpeed)
-	_, err := io.Copy(zw, f)
+	// The size of the Stat, as sendFile sends: the entity tag names this
+	// size, and a file that shrinks under us must not end in a last chunk
+	// that says the answer is whole.
+	n, err := io.Copy(zw, io.LimitReader(f, size))
+	if err == nil && n < size {
+		err = io.ErrUnexpectedEOF
+	}
 	if err == nil {
 		err = zw.Close()
 	}
