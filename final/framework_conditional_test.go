@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -148,6 +149,13 @@ func TestNegotiate(t *testing.T) {
 		{"gzip, identity;q=0", true, false, ""},
 		{"identity;q=0, *", true, false, "gzip by *"},
 		{"gzip;q=2", false, true, "not a weight: the member is skipped"},
+		{"gzip;q=1.5", false, true, "above 1"},
+		{"gzip;q=0.1234", false, true, "four decimals"},
+		{"gzip;Q=0.5", true, true, "the parameter's name ignores case"},
+		{"gzip, identity;q=nan", true, true, "nan is no weight: the member is skipped"},
+		{"gzip;q=1e-3", false, true, "nor is 1e-3"},
+		{"gzip;q=0x1p-1", false, true, "nor a hexadecimal float"},
+		{"gzip;q=0.", false, true, `"0." is a weight (0 ["." 0*3DIGIT]): 0, refused`},
 		{"gzip;level=9;q=0.7", true, true, "other parameters"},
 	}
 	for _, tt := range tests {
@@ -186,7 +194,19 @@ func TestPickBoundary(t *testing.T) {
 	if _, err := pickBoundary(bytes.NewReader(content), []byteRange{{0, 10}}, always); err == nil {
 		t.Error("pickBoundary found a boundary where every one tried occurs")
 	}
+	// Parts of more than boundaryCheckMax bytes are not read at all: the
+	// cost of the check is bounded, whatever the file's size.
+	var unread noReads
+	if got, err := pickBoundary(unread, []byteRange{{0, 0}, {1, 1 << 40}}, always); got != "xxxx" || err != nil {
+		t.Errorf("pickBoundary over a terabyte of parts = %q, %v; want the first boundary drawn, none of the parts read", got, err)
+	}
 }
+
+// noReads is a file whose every read fails: pickBoundary, had it read,
+// would return the error.
+type noReads struct{}
+
+func (noReads) ReadAt([]byte, int64) (int, error) { return 0, errors.New("read") }
 
 // TestGzipCache: copies are kept by version, and no more than
 // gzipCacheMax bytes of them.

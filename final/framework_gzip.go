@@ -97,22 +97,33 @@ func negotiate(req *request) (useGzip, identityOK bool) {
 }
 
 // qValue reads a member's parameters, "" or ";q=0.5", for its weight: 1
-// when there is none. A weight that is not a number from 0 to 1 makes
-// the member invalid, and it is skipped.
+// when there is none. A weight that is not a qvalue makes the member
+// invalid, and it is skipped.
 func qValue(params string) (float64, bool) {
 	q := 1.0
 	for _, p := range strings.Split(params, ";") {
 		name, value, _ := strings.Cut(strings.TrimSpace(p), "=")
-		if strings.TrimSpace(name) != "q" {
+		if !strings.EqualFold(strings.TrimSpace(name), "q") {
 			continue
 		}
-		n, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-		if err != nil || n < 0 || n > 1 {
+		value = strings.TrimSpace(value)
+		if !isQValue(value) {
 			return 0, false
 		}
-		q = n
+		q, _ = strconv.ParseFloat(value, 64)
 	}
 	return q, true
+}
+
+// isQValue reports whether v is a weight as RFC 9110 §12.4.2 spells one:
+// 0 or 1, with at most three decimals, none above 1 ("0", "0.25", "1.000").
+// Not what else ParseFloat reads: "nan", "1e-3", "0x1p-1", "+.5".
+func isQValue(v string) bool {
+	whole, frac, _ := strings.Cut(v, ".")
+	if len(frac) > 3 || strings.Trim(frac, "0123456789") != "" {
+		return false
+	}
+	return whole == "0" || whole == "1" && strings.Trim(frac, "0") == ""
 }
 
 // gzipTag is the entity tag of a copy we compress ourselves: the file's

@@ -18,6 +18,10 @@ import (
 // for a few; more is a broken client or an attack (below).
 const maxRanges = 16
 
+// boundaryCheckMax is how many bytes of parts pickBoundary reads, at
+// most, to make sure its boundary is in none of them.
+const boundaryCheckMax = 64 << 10
+
 // byteRange is a part of a file: its first and its last byte.
 type byteRange struct{ first, last int64 }
 
@@ -166,12 +170,22 @@ func sendParts(w *response, f *os.File, contentType string, size int64, ranges [
 }
 
 // pickBoundary picks the line between the parts: one that occurs in none
-// of them, for a part that held it would end there (RFC 2046 §5.1.1). A
-// random one, 128 bits (crypto/rand's Text), will all but never occur; we
-// make sure, by reading the parts, so that nobody can make a file that
-// breaks our answers (nginx counts, "00000000000000000001": a file can
-// hold the next one).
+// of them, for a part that held it would end there (RFC 2046 §5.1.1).
+// nginx counts, "00000000000000000001", and a file can hold the next one.
+// Ours is random, 130 bits (crypto/rand's Text), drawn after the request
+// came: nobody can put it in a file ahead of time, and by chance it will
+// all but never be there. We make sure, by reading the parts, when they
+// add up to boundaryCheckMax or less; not past that, for then a request
+// of 60 bytes ("bytes=0-0,1-") would have us read a file of gigabytes
+// before the first byte of the answer, and hold up an event loop meanwhile.
 func pickBoundary(f io.ReaderAt, ranges []byteRange, random func() string) (string, error) {
+	var total int64
+	for _, r := range ranges {
+		total += r.length()
+	}
+	if total > boundaryCheckMax {
+		return random(), nil
+	}
 	for range 8 {
 		b := random()
 		found, err := occursIn(f, ranges, []byte(b))
