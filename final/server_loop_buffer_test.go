@@ -4,7 +4,6 @@ package main
 
 import (
 	"bufio"
-	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -18,19 +17,11 @@ import (
 // the loop of the cut head too.
 func TestEventLoopLentBuffer(t *testing.T) {
 	ts := startTestServer(t, testServerOptions{mode: "eventloop"})
-	dial := func() net.Conn {
-		c, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	a := dial()
+	a := ts.dialOpen(t)
 	a.Write([]byte("GET /small.txt HTTP/1.1\r\nHost: a\r\nX-Half: "))
 	time.Sleep(50 * time.Millisecond) // on loopback, read by then, on its own
 	for range 20 {
-		b := dial()
+		b := ts.dialOpen(t)
 		b.Write([]byte("GET /notes/a.txt HTTP/1.1\r\nHost: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n\r\n"))
 		resp, err := http.ReadResponse(bufio.NewReader(b), nil)
 		if err != nil || resp.StatusCode != 200 {
@@ -53,15 +44,7 @@ func TestEventLoopLentBuffer(t *testing.T) {
 func TestEventLoopDeadlineWhileBusy(t *testing.T) {
 	const headTimeout, idleTimeout = 300 * time.Millisecond, 5 * time.Second
 	ts := startTestServer(t, testServerOptions{mode: "eventloop", headTimeout: headTimeout, idleTimeout: idleTimeout})
-	dial := func() net.Conn {
-		c, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		return c
-	}
-	busy, slow := dial(), dial()
+	busy, slow := ts.dialOpen(t), ts.dialOpen(t)
 	r := bufio.NewReader(busy)
 	get := func() {
 		busy.Write([]byte("GET /small.txt HTTP/1.1\r\nHost: x\r\n\r\n"))

@@ -260,6 +260,15 @@ func (ts *testServer) dial(t testing.TB) net.Conn {
 	return conn
 }
 
+// dialOpen dials the server, and leaves the connection open until the
+// test ends.
+func (ts *testServer) dialOpen(t testing.TB) net.Conn {
+	t.Helper()
+	conn := ts.dial(t)
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
 // clientResponse is what came back for one request, as a client read it.
 type clientResponse struct {
 	status int
