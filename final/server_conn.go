@@ -11,8 +11,8 @@ import (
 )
 
 const (
-	// readSize is the size of an event loop's read buffer, and how much
-	// a full buffer grows by.
+	// readSize is the size of an event loop's read buffer, and the most
+	// a full buffer grows by at once.
 	readSize = 16 << 10
 	// lingerTimeout and lingerTime bound a lingering close (closeConn):
 	// after we have decided to close, we read and throw away what the
@@ -237,12 +237,15 @@ func (s *server) handleConnection(conn Conn, st connState) (bool, connState) {
 
 	// Between two requests, a connection keeps no bytes of its own: a new
 	// request is read into the buffer its Conn lends (readBuffer), which
-	// grows, by readSize, only when a request fills it.
+	// grows only when a request fills it: doubled, by 4 KiB at least and
+	// readSize at most. A cut head's copy is as long as the head
+	// (eventLoop.call); grown by readSize when its next piece fills it, a
+	// slowloris's 40 bytes would hold 18 KiB.
 	if len(st.buf) == 0 {
 		st.buf = conn.readBuffer()
 	}
 	if len(st.buf) == cap(st.buf) {
-		st.buf = slices.Grow(st.buf, readSize)
+		st.buf = slices.Grow(st.buf, min(max(len(st.buf), 4<<10), readSize))
 	}
 	n, err := conn.Read(st.buf[len(st.buf):cap(st.buf)])
 	st.buf = st.buf[:len(st.buf)+n]

@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"net"
 	"net/http"
 	"testing"
 	"time"
@@ -73,4 +74,35 @@ func TestEventLoopDeadlineWhileBusy(t *testing.T) {
 		case <-time.After(time.Millisecond):
 		}
 	}
+}
+
+// TestCutHeadsMemory: a head that arrives in pieces costs a connection
+// about what a goroutine's 4 KiB buffer costs, not a full read buffer.
+// The loop keeps a copy of a cut head as long as the head (eventLoop.call);
+// the next piece fills that copy, and a full buffer grew by readSize:
+// 16 KiB more, an 18 KiB allocation for a head of 40 bytes, twice what a
+// goroutine and its buffer cost, for any client that sends its head in two
+// writes and waits (every slowloris).
+func TestCutHeadsMemory(t *testing.T) {
+	forEachMode(t, func(t *testing.T, mode string) {
+		const clients = 300
+		raiseFileLimit(t, 2*clients+100)
+		ts := startTestServer(t, testServerOptions{mode: mode, headTimeout: 10 * time.Second})
+		base := liveHeap()
+		conns := make([]net.Conn, clients)
+		for i := range conns {
+			conns[i] = ts.dialOpen(t)
+			conns[i].Write([]byte("GET /small.txt HTTP/1.1\r\n"))
+		}
+		time.Sleep(100 * time.Millisecond) // on loopback, read by then
+		for _, c := range conns {
+			c.Write([]byte("Host: x\r\nX-Wait: "))
+		}
+		time.Sleep(100 * time.Millisecond)
+		perConn := (liveHeap() - base) / clients
+		t.Logf("%d heads cut twice: %d bytes of live heap per connection", clients, perConn)
+		if perConn > 8<<10 {
+			t.Errorf("%d heads cut twice: %d bytes of live heap per connection; want at most 8 KiB", clients, perConn)
+		}
+	}, "sequential")
 }
