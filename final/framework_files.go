@@ -552,15 +552,20 @@ func (d *docRoot) sendGzip(w *response, name string, rep representation) {
 		streamGzip(w, f, info.Size(), rep)
 		return
 	}
+	// Compressing 256 KiB takes milliseconds: in an event loop, not on
+	// the loop, where every other connection would wait for it.
+	w.conn.blocking()
 	content := make([]byte, info.Size())
 	if _, err := io.ReadFull(f, content); err != nil {
 		sendError(w, 500)
 		return
 	}
-	// Kept under the version of what was read: the file may have changed
-	// since the Stat that chose the representation.
+	// Kept, and sent, under the version of what was read: the file may
+	// have changed since the Stat that chose the representation.
 	gz := gzipBytes(content)
-	d.gzips.put(name, fileValidators(info).etag, gz)
+	rep.validators = fileValidators(info)
+	d.gzips.put(name, rep.etag, gz)
+	rep.etag = gzipTag(rep.etag)
 	writeResponse(w, 200, rep.contentType, gz, rep.header()...)
 }
 
