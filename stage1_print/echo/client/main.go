@@ -65,17 +65,25 @@ func main() {
 
 	if flag.NArg() > 0 {
 		for _, line := range flag.Args() {
-			fmt.Fprintf(conn, "%s\n", line)
+			if _, err = fmt.Fprintf(conn, "%s\n", line); err != nil {
+				break
+			}
 		}
 	} else {
-		io.Copy(conn, os.Stdin) // typed lines go out as Enter sends them
+		_, err = io.Copy(conn, os.Stdin) // typed lines go out as Enter sends them
 	}
 	// Half-close: "I have nothing more to send" (shutdown(SHUT_WR) in C).
 	// The server reads EOF once it has read our last line, and hangs up
 	// after answering it; we keep reading until then.
 	conn.(*net.TCPConn).CloseWrite()
-	if err := <-done; err != nil {
-		// A reset: the server hung up with bytes of ours still unread.
+	if rerr := <-done; err == nil {
+		err = rerr
+	}
+	if err != nil {
+		// The server hung up before it had read all we sent: a write
+		// fails (it is closed), or a read (with bytes of ours unread, the
+		// kernel answers with a reset). Which one sees it first depends
+		// on how far each had come.
 		fmt.Fprintln(os.Stderr, "the connection broke:", err)
 		os.Exit(1)
 	}
